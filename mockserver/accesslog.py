@@ -1,0 +1,48 @@
+"""One access-log line per request: method, path, status, what was asked, milliseconds."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+logger = logging.getLogger("mockserver.access")
+
+
+class AccessLog:
+    """ASGI middleware; routes add their own details as `request.state.access` (a short text)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            if logger.isEnabledFor(logging.INFO):
+                details = scope.get("state", {}).get("access", "")
+                elapsed = (time.perf_counter() - started) * 1000
+                client = scope.get("client") or ("-", 0)
+                logger.info(
+                    '%s:%s "%s %s" %s %s%.1fms',
+                    client[0],
+                    client[1],
+                    scope["method"],
+                    scope["path"],
+                    status or "-",
+                    f"{details} " if details else "",
+                    elapsed,
+                )

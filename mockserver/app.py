@@ -1,0 +1,93 @@
+"""`create_app(settings)`: the ASGI app, its routes, and the one place where errors become answers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
+
+from . import __version__
+from .accesslog import AccessLog
+from .envelope import envelope_response
+from .errors import DetectError, MethodNotAllowed
+from .openapi import complete
+from .routes import DETECT_PATH, router
+from .runtime import Runtime
+from .settings import Settings
+from .upload import BodyStream
+
+logger = logging.getLogger("mockserver")
+
+INTERNAL_ERROR = "Internal Server Error"
+CLIENT_CLOSED = 499
+
+
+def _body_complete(request: Request) -> bool:
+    body = getattr(request.state, "body", None)
+    return isinstance(body, BodyStream) and body.complete
+
+
+def _settings(request: Request) -> Settings:
+    runtime: Runtime = request.app.state.runtime
+    return runtime.settings
+
+
+async def _detect_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DetectError)
+    request.state.access = f"status={exc.status}"
+    headers = {"allow": "POST"} if isinstance(exc, MethodNotAllowed) else None
+    # Unread upload left on a kept-alive connection would have to be read and thrown away: close it.
+    return envelope_response(
+        exc.status,
+        exc.text,
+        http_status=_settings(request).http_status,
+        close=not _body_complete(request),
+        headers=headers,
+    )
+
+
+async def _client_disconnect(request: Request, exc: Exception) -> Response:
+    request.state.access = "client disconnected"
+    return Response(status_code=CLIENT_CLOSED)
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    logger.error("unexpected error answering %s %s", request.method, request.url.path, exc_info=exc)
+    if request.url.path == DETECT_PATH:
+        return envelope_response(500, INTERNAL_ERROR, http_status=_settings(request).http_status, close=True)
+    return JSONResponse({"detail": INTERNAL_ERROR}, status_code=500)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app: loads the fixtures and tokens now, so a broken file fails here, not mid-request.
+
+    Raises `ConfigError` (a `FixtureError` for a broken fixture) when the settings cannot be served.
+    """
+    settings = settings if settings is not None else Settings()
+    runtime = Runtime.build(settings)
+    app = FastAPI(
+        title="mockserver: Vision detect API emulator",
+        version=__version__,
+        description="A local emulator of the vendor's `POST /api/v1/objects/detect`.",
+    )
+    app.state.runtime = runtime
+    app.include_router(router)
+    app.add_exception_handler(DetectError, _detect_error)
+    app.add_exception_handler(ClientDisconnect, _client_disconnect)
+    app.add_exception_handler(Exception, _internal_error)
+    app.add_middleware(AccessLog)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = complete(FastAPI.openapi(app), DETECT_PATH, max_images=settings.max_images)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    fixtures = runtime.fixtures.current
+    logger.info("fixtures: %d loaded from %s", len(fixtures), fixtures.folder or "(none)")
+    for fixture in fixtures.fixtures:
+        logger.debug("fixture %s: %s %s %s", fixture.path, fixture.kind, fixture.key, fixture.description)
+    return app

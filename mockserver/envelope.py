@@ -1,0 +1,44 @@
+"""The vendor's envelope, one shape for every answer of the detect endpoint (SPEC section 1).
+
+    {"status": <int>, "body": <object or string>, "htmlencoded": false, "last_modified": 0}
+
+The HTTP status mirrors the envelope's by default; `http_status="always_200"` answers every envelope
+with HTTP 200, as the vendor's page documents.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.responses import Response
+
+from .settings import HttpStatusMode
+
+JSON = "application/json"
+OK = 200
+
+
+def envelope(status: int, body: Any) -> dict[str, Any]:
+    return {"status": status, "body": body, "htmlencoded": False, "last_modified": 0}
+
+
+def encode(document: Any) -> bytes:
+    """Compact UTF-8 JSON; Cyrillic stays readable, as the vendor's Go encoder writes it."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def envelope_response(
+    status: int,
+    body: Any,
+    *,
+    http_status: HttpStatusMode,
+    close: bool = False,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The envelope as an HTTP response; `close` ends the connection (the body was not read whole)."""
+    extra = dict(headers or {})
+    if close:
+        extra["connection"] = "close"
+    code = status if http_status == "mirror" else OK
+    return Response(encode(envelope(status, body)), status_code=code, media_type=JSON, headers=extra)

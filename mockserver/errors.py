@@ -1,0 +1,194 @@
+"""Every error the server raises, in one hierarchy.
+
+Errors are raised where the problem is found (the query check, the multipart parser, the meta check)
+and turned into an HTTP answer in exactly one place, the app's error handler. Each request error knows
+its envelope status and its exact text (SPEC section 2); the handler only wraps them in the envelope.
+
+    MockServerError
+    ├── DetectError                    a whole-request answer: envelope {"status": status, "body": text}
+    │   ├── BadRequest                 status 400
+    │   │   ├── EmptyProvider            row 1   empty oauth_provider
+    │   │   ├── EmptyToken               row 2   empty oauth_token
+    │   │   ├── NotMultipart             row 5   request is not multipart/form-data
+    │   │   ├── BodyTooLarge             row 6   request body too large: limit <n> bytes
+    │   │   ├── MalformedMultipart       row 7   malformed multipart body: <reason>
+    │   │   ├── EmptyMeta                row 8   empty meta
+    │   │   ├── InvalidMeta              row 9   invalid meta: <reason>
+    │   │   ├── EmptyMode                row 10  empty mode
+    │   │   ├── UnknownMode              row 11  unknown mode: <value>
+    │   │   ├── EmptyImages              row 12  empty images
+    │   │   ├── TooManyImages            row 13  too many images: <n>, max <max>
+    │   │   ├── EmptyImageName           row 14  empty image name
+    │   │   ├── DuplicateImageName       row 15  duplicate image name: <name>
+    │   │   ├── MissingImage             row 16  could not get image by name <name>: http: no such file
+    │   │   ├── EmptyImage               row 17  empty image
+    │   │   └── ImageTooLarge            row 18  image <name> is too large: <n> bytes, max <max>
+    │   ├── Forbidden                  status 403
+    │   │   ├── UnsupportedProvider      row 3   unsupported oauth_provider: <value>
+    │   │   └── TokenRefused             row 4   authorization failed, provider: ..., reason: Access Token invalid
+    │   ├── MethodNotAllowed           status 405, for any method but POST on the detect path
+    │   └── ScriptedError              any status and text, chosen by a fixture (request_error)
+    └── ConfigError                    bad settings or files at start-up: the server does not start
+        └── FixtureError                 a broken fixture: file, place and reason
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# Values a client sent are echoed in error texts; a 1 MB provider name must not become a 1 MB answer.
+ECHO_LIMIT = 128
+
+
+def echo(value: str, limit: int = ECHO_LIMIT) -> str:
+    """A client-sent value as it appears in an error text: whole, or cut with an ellipsis."""
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+class MockServerError(Exception):
+    """Base of every error raised by mockserver."""
+
+
+class DetectError(MockServerError):
+    """An error that answers the whole detect request with the vendor's envelope."""
+
+    status: int = 500
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+class BadRequest(DetectError):
+    status = 400
+
+
+class Forbidden(DetectError):
+    status = 403
+
+
+class EmptyProvider(BadRequest):
+    def __init__(self) -> None:
+        super().__init__("empty oauth_provider")
+
+
+class EmptyToken(BadRequest):
+    def __init__(self) -> None:
+        super().__init__("empty oauth_token")
+
+
+class UnsupportedProvider(Forbidden):
+    def __init__(self, provider: str) -> None:
+        super().__init__(f"unsupported oauth_provider: {echo(provider)}")
+
+
+class TokenRefused(Forbidden):
+    # The vendor shows only the token's first characters; so do we, in answers and logs alike.
+    TOKEN_PREFIX = 6
+
+    def __init__(self, provider: str, token: str) -> None:
+        super().__init__(
+            f"authorization failed, provider: {echo(provider)}, "
+            f"token: {token[: self.TOKEN_PREFIX]}…, reason: Access Token invalid"
+        )
+
+
+class NotMultipart(BadRequest):
+    def __init__(self) -> None:
+        super().__init__("request is not multipart/form-data")
+
+
+class BodyTooLarge(BadRequest):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body too large: limit {limit} bytes")
+
+
+class MalformedMultipart(BadRequest):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"malformed multipart body: {reason}")
+
+
+class EmptyMeta(BadRequest):
+    def __init__(self) -> None:
+        super().__init__("empty meta")
+
+
+class InvalidMeta(BadRequest):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"invalid meta: {reason}")
+
+
+class EmptyMode(BadRequest):
+    def __init__(self) -> None:
+        super().__init__("empty mode")
+
+
+class UnknownMode(BadRequest):
+    def __init__(self, mode: str) -> None:
+        super().__init__(f"unknown mode: {echo(mode)}")
+
+
+class EmptyImages(BadRequest):
+    def __init__(self) -> None:
+        super().__init__("empty images")
+
+
+class TooManyImages(BadRequest):
+    def __init__(self, count: int, limit: int) -> None:
+        super().__init__(f"too many images: {count}, max {limit}")
+
+
+class EmptyImageName(BadRequest):
+    def __init__(self) -> None:
+        super().__init__("empty image name")
+
+
+class DuplicateImageName(BadRequest):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"duplicate image name: {echo(name)}")
+
+
+class MissingImage(BadRequest):
+    def __init__(self, name: str) -> None:
+        # "http: no such file" is Go's net/http ErrMissingFile: the vendor's own text.
+        super().__init__(f"could not get image by name {echo(name)}: http: no such file")
+
+
+class EmptyImage(BadRequest):
+    def __init__(self) -> None:
+        super().__init__("empty image")
+
+
+class ImageTooLarge(BadRequest):
+    def __init__(self, name: str, size: int, limit: int) -> None:
+        super().__init__(f"image {echo(name)} is too large: {size} bytes, max {limit}")
+
+
+class MethodNotAllowed(DetectError):
+    status = 405
+
+    def __init__(self, method: str) -> None:
+        super().__init__(f"method not allowed: {echo(method)}; use POST")
+
+
+class ScriptedError(DetectError):
+    """A whole-request error chosen by a fixture or a fault: any status, any text."""
+
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(text)
+        self.status = status
+
+
+class ConfigError(MockServerError):
+    """Settings or files that keep the server from starting."""
+
+
+class FixtureError(ConfigError):
+    """A broken fixture: which file, where in it, and what is wrong."""
+
+    def __init__(self, file: Path | str, place: str, reason: str) -> None:
+        self.file = str(file)
+        self.place = place
+        self.reason = reason
+        where = f"{self.file}: {place}" if place else self.file
+        super().__init__(f"{where}: {reason}")

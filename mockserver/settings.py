@@ -1,0 +1,107 @@
+"""One settings object for the whole server.
+
+Every limit and switch lives here, with the vendor page's defaults. Values come from, in order of
+precedence: a command-line flag, an environment variable `MOCKSERVER_<NAME>` (upper case), the default.
+`Settings.from_env()` applies the environment; the CLI lays its flags over that.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+
+ENV_PREFIX = "MOCKSERVER_"
+MIB = 1024 * 1024
+
+HttpStatusMode = Literal["mirror", "always_200"]
+LogLevel = Literal["critical", "error", "warning", "info", "debug"]
+ResultOrder = Literal["meta", "shuffle"]
+
+
+def default_fixtures_dir() -> Path:
+    """The fixtures shipped with the package: inside an installed wheel, or the checkout's `fixtures/`."""
+    package = Path(__file__).resolve().parent
+    bundled = package / "_fixtures"
+    return bundled if bundled.is_dir() else package.parent / "fixtures"
+
+
+class Settings(BaseModel):
+    """Everything that shapes the server's behaviour; immutable once built."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = Field("127.0.0.1", description="Address to listen on.")
+    port: int = Field(8080, ge=0, le=65535, description="Port to listen on (0 picks a free one).")
+    fixtures: Path | None = Field(
+        default_factory=default_fixtures_dir, description="Fixtures folder; none for rules only."
+    )
+    max_images: int = Field(100, ge=1, description="Most images in one request (check 13).")
+    max_image_bytes: int = Field(4 * MIB, ge=1, description="Largest image part (check 18).")
+    max_request_bytes: int | None = Field(
+        None, ge=1, description="Largest request body (check 6); default max_images × max_image_bytes + 1 MiB."
+    )
+    max_meta_bytes: int = Field(1 * MIB, ge=1, description="Largest `meta` part (check 9).")
+    max_parts: int = Field(1000, ge=1, description="Most parts in one body (check 7).")
+    tokens: frozenset[str] = Field(
+        frozenset(), description="Accepted oauth_token values; empty accepts any (check 4)."
+    )
+    tokens_file: Path | None = Field(None, description="File of accepted tokens, one per line.")
+    http_status: HttpStatusMode = Field(
+        "mirror", description="HTTP status: the envelope's status (mirror) or always 200."
+    )
+    result_order: ResultOrder = Field(
+        "meta", description="Order of per-image results: meta order, or shuffled (the vendor does not promise it)."
+    )
+    log_level: LogLevel = Field("info", description="Log level.")
+
+    @field_validator("tokens", mode="before")
+    @classmethod
+    def _split_tokens(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return frozenset(token.strip() for token in value.split(",") if token.strip())
+        return value
+
+    @field_validator("fixtures", "tokens_file", "max_request_bytes", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @property
+    def request_limit(self) -> int:
+        """The body size limit of check 6."""
+        if self.max_request_bytes is not None:
+            return self.max_request_bytes
+        return self.max_images * self.max_image_bytes + MIB
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return list(cls.model_fields)
+
+    @classmethod
+    def build(cls, values: Mapping[str, Any]) -> Settings:
+        """Validate `values` into Settings; a bad value raises ConfigError naming the setting."""
+        try:
+            return cls.model_validate(dict(values))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
+            )
+            raise ConfigError(f"invalid settings: {problems}") from None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from `MOCKSERVER_*` variables, with `overrides` (e.g. CLI flags) winning over them."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name in cls.model_fields:
+            raw = environ.get(ENV_PREFIX + name.upper())
+            if raw is not None:
+                values[name] = raw
+        values.update(overrides)
+        return cls.build(values)

@@ -1,0 +1,270 @@
+"""The request body as a stream of multipart parts: rows 5–7 of the check table, and what each part holds.
+
+The body is never read whole. python-multipart's `MultipartParser` is fed chunk by chunk as they
+arrive; each part's bytes are hashed (SHA-256) and shown to an `ImageSniffer` as they pass, then
+dropped, so a 100 × 4 MiB request costs a few kilobytes of state. Only the `meta` part is kept, up to
+`max_meta_bytes`. A part larger than `max_image_bytes` stops being hashed at once; whether that is an
+error depends on `meta` (row 18), which the caller decides through `Intake`'s `wanted` hook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
+
+from .errors import BodyTooLarge, EmptyImage, ImageTooLarge, MalformedMultipart, NotMultipart
+from .images import ImageInfo, ImageSniffer
+
+if TYPE_CHECKING:
+    from _hashlib import HASH
+
+META_PART = "meta"
+MULTIPART_FORM = b"multipart/form-data"
+# python-multipart refuses longer boundaries when the parser is built; RFC 2046 allows only 70.
+MAX_BOUNDARY_BYTES = 256
+# One header line of a part (Content-Disposition with a long filename is the largest in practice).
+MAX_PART_HEADER_BYTES = 8 * 1024
+MAX_PART_HEADERS = 16
+
+
+def boundary_of(content_type: str | None) -> bytes:
+    """Row 5: the boundary of a `multipart/form-data` body, or NotMultipart."""
+    media_type, params = parse_options_header(content_type or "")
+    boundary = params.get(b"boundary", b"")
+    if media_type != MULTIPART_FORM or not boundary:
+        raise NotMultipart()
+    if len(boundary) > MAX_BOUNDARY_BYTES:
+        raise MalformedMultipart(f"boundary longer than {MAX_BOUNDARY_BYTES} bytes")
+    return boundary
+
+
+def check_declared_length(headers: Mapping[str, str], limit: int) -> None:
+    """Row 6, before any byte is read: a Content-Length over the limit is refused at once."""
+    declared = headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(limit)
+
+
+def _text(raw: bytes) -> str:
+    # Browsers send non-ASCII names as raw UTF-8; python-multipart hands them over as latin-1.
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+@dataclass(slots=True, eq=False)
+class Part:
+    """One part as received: its headers, size, digest and image header, never its bytes."""
+
+    index: int
+    name: str
+    filename: str | None
+    content_type: str | None
+    size: int = 0
+    sha256: str | None = None
+    image: ImageInfo | None = None
+    over_limit: bool = False
+    complete: bool = False
+
+
+@dataclass(slots=True)
+class Upload:
+    """Every part of a body that ended with its closing boundary, and the bytes of `meta`."""
+
+    parts: list[Part] = field(default_factory=list)
+    meta_part: Part | None = None
+    meta: bytes | None = None
+    meta_over_limit: bool = False
+    # The vendor (Go's FormFile) takes the first part of a name; later namesakes are only journalled.
+    by_name: dict[str, Part] = field(default_factory=dict)
+
+    def image(self, name: str) -> Part | None:
+        """The part that answers for meta's image `name`."""
+        return self.by_name.get(name)
+
+
+class MultipartReader:
+    """Feed body chunks; collects `Upload` and reports each part as it completes."""
+
+    def __init__(
+        self,
+        boundary: bytes,
+        *,
+        max_image_bytes: int,
+        max_meta_bytes: int,
+        max_parts: int,
+    ) -> None:
+        self.upload = Upload()
+        self.max_image_bytes = max_image_bytes
+        self._max_meta_bytes = max_meta_bytes
+        self._max_parts = max_parts
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._field = bytearray()
+        self._value = bytearray()
+        self._part: Part | None = None
+        self._meta: bytearray | None = None
+        self._hash: HASH | None = None
+        self._sniffer: ImageSniffer | None = None
+        self._news: list[Part] = []
+        self._parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._on_part_begin,
+                "on_header_field": self._on_header_field,
+                "on_header_value": self._on_header_value,
+                "on_header_end": self._on_header_end,
+                "on_headers_finished": self._on_headers_finished,
+                "on_part_data": self._on_part_data,
+                "on_part_end": self._on_part_end,
+            },
+            max_header_count=MAX_PART_HEADERS,
+            max_header_size=MAX_PART_HEADER_BYTES,
+        )
+
+    def feed(self, chunk: bytes) -> list[Part]:
+        """Parse one chunk; returns the parts that ended, or went over the image limit, inside it."""
+        self._news = []
+        try:
+            self._parser.write(chunk)
+        except MultipartParseError as exc:
+            raise MalformedMultipart(str(exc)) from None
+        return self._news
+
+    def close(self) -> Upload:
+        """The body has ended: it must have ended with the closing boundary (row 7)."""
+        if self._parser.state != MultipartState.END:
+            raise MalformedMultipart("body ends before the closing boundary")
+        return self.upload
+
+    def _on_part_begin(self) -> None:
+        if len(self.upload.parts) >= self._max_parts:
+            raise MalformedMultipart(f"more than {self._max_parts} parts")
+        self._headers.clear()
+
+    def _on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._field += data[start:end]
+
+    def _on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._value += data[start:end]
+
+    def _on_header_end(self) -> None:
+        self._headers.append((bytes(self._field).lower(), bytes(self._value)))
+        self._field.clear()
+        self._value.clear()
+
+    def _on_headers_finished(self) -> None:
+        name, filename, content_type = "", None, None
+        for header, value in self._headers:
+            if header == b"content-disposition":
+                _, params = parse_options_header(value)
+                name = _text(params.get(b"name", b""))
+                if b"filename" in params:
+                    filename = _text(params[b"filename"])
+            elif header == b"content-type":
+                content_type = _text(value).strip()
+        part = Part(len(self.upload.parts), name, filename, content_type)
+        self.upload.parts.append(part)
+        self._part = part
+        self._hash = hashlib.sha256()
+        if name == META_PART and self.upload.meta_part is None:
+            self.upload.meta_part = part
+            self._meta, self._sniffer = bytearray(), None
+        else:
+            self._meta, self._sniffer = None, ImageSniffer()
+            self.upload.by_name.setdefault(name, part)
+
+    def _on_part_data(self, data: bytes, start: int, end: int) -> None:
+        part = self._part
+        assert part is not None  # the parser sends headers_finished before any data
+        chunk = data if start == 0 and end == len(data) else memoryview(data)[start:end]
+        part.size += end - start
+        if self._meta is not None:
+            if part.size <= self._max_meta_bytes:
+                self._meta += chunk
+            else:
+                self.upload.meta_over_limit = True
+        elif part.size > self.max_image_bytes:
+            if not part.over_limit:
+                part.over_limit, self._hash, self._sniffer = True, None, None
+                self._news.append(part)
+            return
+        if self._hash is not None:
+            self._hash.update(chunk)
+        if self._sniffer is not None and not self._sniffer.done:
+            self._sniffer.feed(chunk)
+
+    def _on_part_end(self) -> None:
+        part = self._part
+        assert part is not None
+        if self._hash is not None:
+            part.sha256 = self._hash.hexdigest()
+        if self._sniffer is not None:
+            part.image = self._sniffer.result()
+        if self._meta is not None:
+            self.upload.meta = bytes(self._meta)
+        part.complete = True
+        self._part, self._hash, self._sniffer, self._meta = None, None, None, None
+        self._news.append(part)
+
+
+class BodyStream:
+    """The request body's chunks, counted against the limit (row 6), remembering if it was read whole."""
+
+    def __init__(self, chunks: AsyncIterator[bytes], limit: int) -> None:
+        self._chunks = chunks
+        self.limit = limit
+        self.received = 0
+        self.complete = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._chunks:
+            self.received += len(chunk)
+            if self.received > self.limit:
+                raise BodyTooLarge(self.limit)
+            if chunk:
+                yield chunk
+        self.complete = True
+
+
+async def receive_upload(
+    body: BodyStream,
+    reader: MultipartReader,
+    wanted: Callable[[bytes], Collection[str] | None],
+) -> Upload:
+    """Read the whole body into `reader`, refusing a wanted over-limit image as soon as it is known.
+
+    `wanted(meta)` gives the image names a valid meta asks for, or None when meta is not valid (then
+    its error must wait for the end of the body: a malformed body, row 7, comes first). An image part
+    is refused the moment it passes the limit if meta came before it, or when meta arrives if after.
+    """
+    upload = reader.upload
+    names: Collection[str] | None = None
+    oversized: set[str] = set()
+    async for chunk in body:
+        for part in reader.feed(chunk):
+            if part is upload.meta_part:
+                if part.complete and upload.meta is not None and not upload.meta_over_limit:
+                    names = wanted(upload.meta)
+            elif part.over_limit and upload.image(part.name) is part:
+                oversized.add(part.name)
+            if names is not None and not oversized.isdisjoint(names):
+                _refuse_early(upload, names, reader.max_image_bytes)
+    return reader.close()
+
+
+def _refuse_early(upload: Upload, names: Collection[str], max_image_bytes: int) -> None:
+    """Rows 17–18 over the wanted parts read so far; row 16 would need the rest of the body.
+
+    A part refused while still arriving is named with the bytes received so far (over the limit).
+    """
+    seen = [part for name in names if (part := upload.image(name)) is not None]
+    if any(part.complete and part.size == 0 for part in seen):
+        raise EmptyImage()
+    big = next(part for part in seen if part.over_limit)
+    raise ImageTooLarge(big.name, big.size, max_image_bytes)

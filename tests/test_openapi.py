@@ -1,0 +1,57 @@
+"""/openapi.json and /docs describe the detect endpoint as it really behaves."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from mockserver import Settings, create_app
+from mockserver.meta import MODES
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_openapi_describes_detect(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    operation = document["paths"]["/api/v1/objects/detect"]["post"]
+    params = {param["name"]: param for param in operation["parameters"]}
+    assert set(params) == {"oauth_provider", "oauth_token"}
+    assert all(param["in"] == "query" and param["required"] for param in params.values())
+    form = operation["requestBody"]["content"]["multipart/form-data"]
+    meta = form["schema"]["properties"]["meta"]
+    assert meta["properties"]["mode"]["items"]["enum"] == list(MODES)
+    assert meta["properties"]["images"]["maxItems"] == 100
+    assert form["schema"]["additionalProperties"]["format"] == "binary"
+    assert form["encoding"]["meta"]["contentType"] == "application/json"
+    ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok == {"oneOf": [{"$ref": "#/components/schemas/SuccessEnvelope"},
+                            {"$ref": "#/components/schemas/ErrorEnvelope"}]}
+    for code in ("400", "403", "405", "500"):
+        schema = operation["responses"][code]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/ErrorEnvelope"}
+    schemas = document["components"]["schemas"]
+    body = schemas["DetectBody"]["properties"]
+    assert set(body) == {f"{mode}_labels" for mode in MODES}
+    assert set(schemas["SuccessEnvelope"]["properties"]) == {"status", "body", "htmlencoded", "last_modified"}
+    assert "count_by_density" in schemas["PedestrianResult"]["properties"]
+    assert {"prob", "is_selfie"} <= set(schemas["SelfieResult"]["properties"])
+    assert "types_prob" in schemas["CarNumberLabel"]["properties"]
+
+
+async def test_openapi_follows_settings() -> None:
+    app = create_app(Settings(fixtures=None, max_images=7))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as client:
+        document = (await client.get("/openapi.json")).json()
+    meta = document["paths"]["/api/v1/objects/detect"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    assert meta["schema"]["properties"]["meta"]["properties"]["images"]["maxItems"] == 7
+
+
+async def test_openapi_docs_page(client: httpx.AsyncClient) -> None:
+    response = await client.get("/docs")
+    assert response.status_code == 200 and "swagger" in response.text.lower()
+    assert "/openapi.json" in response.text
+
+
+async def test_openapi_health(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health")
+    assert response.json() == {"status": "ok", "version": "0.1.0", "fixtures": 0}

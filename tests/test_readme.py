@@ -1,0 +1,56 @@
+"""The README's commands and examples work as written."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+from support import ServerProcess
+
+from mockserver import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, flags=re.S)
+
+
+def shell_blocks() -> list[str]:
+    return [code.strip() for kind, code in BLOCKS if kind == "sh"]
+
+
+def test_readme_opens_with_install_start_and_test() -> None:
+    start, test, *_ = shell_blocks()
+    assert start == "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/mockserver"
+    ci = (ROOT / ".ci/run").read_text().strip().splitlines()[-1]
+    assert test == ci
+
+
+def test_readme_curl_example_works() -> None:
+    curl = next(block for block in shell_blocks() if block.startswith("curl"))
+    with ServerProcess("--fixtures", str(ROOT / "fixtures")) as server:
+        command = curl.replace("\\\n", " ").replace("http://127.0.0.1:8080", server.url)
+        result = subprocess.run(shlex.split(command), cwd=ROOT, capture_output=True, text=True, timeout=30, check=True)
+    document = json.loads(result.stdout)
+    assert document["status"] == 200
+    plates = [label["eng"] for label in document["body"]["car_number_labels"][0]["labels"]]
+    assert "C606KY777" in plates
+    assert [entry["name"] for entry in document["body"]["object_labels"]] == ["file_0", "file_1"]
+
+
+def test_readme_settings_table_lists_every_setting() -> None:
+    for name in Settings.model_fields:
+        flag = "--" + name.replace("_", "-")
+        assert f"| `{flag}` | `MOCKSERVER_{name.upper()}` |" in README
+
+
+def test_readme_fixture_example_is_valid(tmp_path: Path) -> None:
+    example = next(code for kind, code in BLOCKS if kind == "json" and '"match"' in code)
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images/street.jpg").write_bytes((ROOT / "fixtures/images/street.jpg").read_bytes())
+    (tmp_path / "street.json").write_text(example, encoding="utf-8")
+    from mockserver.fixtures import FixtureSet
+
+    assert len(FixtureSet.load(tmp_path)) == 1

@@ -1,0 +1,189 @@
+"""The streamed multipart body: part shapes and orders, hashing, limits, and refusing early."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from support import URL, FormPart, body, content_type, image_bytes, image_part, meta_part
+
+from mockserver import Settings, create_app
+from mockserver.errors import MalformedMultipart
+from mockserver.upload import MultipartReader
+
+pytestmark = pytest.mark.anyio
+
+JPEG = image_bytes("jpeg", (40, 30), seed=1)
+PNG = image_bytes("png", (20, 10), seed=2)
+
+
+def read_all(content: bytes, chunk: int, **limits: int) -> MultipartReader:
+    reader = MultipartReader(
+        b"----WebKitFormBoundaryfCqTBHeLZlsicvMp",
+        max_image_bytes=limits.get("max_image_bytes", 1 << 20),
+        max_meta_bytes=limits.get("max_meta_bytes", 1 << 20),
+        max_parts=limits.get("max_parts", 100),
+    )
+    for start in range(0, len(content), chunk):
+        reader.feed(content[start : start + chunk])
+    reader.close()
+    return reader
+
+
+async def detect(content: bytes, **settings: object) -> httpx.Response:
+    app = create_app(Settings(fixtures=None, **settings))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as client:
+        return await client.post(URL, headers={"content-type": content_type()}, content=content)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 7, 64, 4096, 1 << 20])
+def test_upload_parts_same_in_any_chunking(chunk: int) -> None:
+    content = body([image_part("a", JPEG, "a.jpg"), meta_part(names=["a", "b"]), image_part("b", PNG, None)])
+    upload = read_all(content, chunk).upload
+    assert [(part.name, part.filename, part.size) for part in upload.parts] == [
+        ("a", "a.jpg", len(JPEG)),
+        ("meta", None, upload.parts[1].size),
+        ("b", None, len(PNG)),
+    ]
+    assert upload.parts[0].sha256 == hashlib.sha256(JPEG).hexdigest()
+    assert upload.parts[2].sha256 == hashlib.sha256(PNG).hexdigest()
+    assert upload.parts[0].image is not None and upload.parts[0].image.width == 40
+    assert upload.parts[2].image is not None and upload.parts[2].image.height == 10
+    assert upload.meta is not None and json.loads(upload.meta)["images"] == [{"name": "a"}, {"name": "b"}]
+
+
+def test_upload_over_limit_part_stops_hashing() -> None:
+    upload = read_all(body([image_part("a", b"x" * 300), meta_part(names=["a"])]), 64, max_image_bytes=100).upload
+    part = upload.parts[0]
+    assert part.over_limit and part.sha256 is None and part.size == 300
+
+
+def test_upload_too_many_parts_refused() -> None:
+    with pytest.raises(MalformedMultipart, match="more than 3 parts"):
+        read_all(body([image_part(str(i)) for i in range(4)]), 1 << 20, max_parts=3)
+
+
+def test_upload_meta_over_limit_flagged() -> None:
+    upload = read_all(body([meta_part(names=["x" * 500])]), 1 << 20, max_meta_bytes=100).upload
+    assert upload.meta_over_limit
+
+
+def test_upload_duplicate_part_first_wins() -> None:
+    upload = read_all(body([image_part("a", JPEG), image_part("a", PNG)]), 1 << 20).upload
+    first = upload.image("a")
+    assert first is upload.parts[0] and len(upload.parts) == 2
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        pytest.param([FormPart("file_0", JPEG), meta_part()], id="no-filename"),
+        pytest.param([FormPart("file_0", JPEG, ""), meta_part()], id="empty-filename"),
+        pytest.param([meta_part(), FormPart("file_0", JPEG, "photo.jpg", "image/jpeg")], id="meta-first"),
+        pytest.param([FormPart("file_0", JPEG, "x.png", "text/plain"), meta_part()], id="misleading-type"),
+        pytest.param([FormPart("file_0", JPEG), FormPart("meta", meta_part().data, "meta.json", "application/json")],
+                     id="meta-with-filename"),
+        pytest.param([FormPart("junk", b"zzz", "junk.txt"), FormPart("file_0", JPEG), meta_part()], id="unlisted-part"),
+    ],
+)
+async def test_upload_shapes_accepted(parts: list[FormPart]) -> None:
+    response = await detect(body(parts))
+    document = response.json()
+    assert document["status"] == 200
+    entry = document["body"]["object_labels"][0]
+    assert entry["name"] == "file_0" and entry["status"] == 0
+
+
+async def test_upload_meta_first_and_last_answer_alike() -> None:
+    images = [image_part("a", JPEG), image_part("b", PNG)]
+    meta = meta_part(["object", "scene", "selfie"], ["a", "b"])
+    first = await detect(body([meta, *images]))
+    last = await detect(body([*images, meta]))
+    middle = await detect(body([images[0], meta, images[1]]))
+    assert first.content == last.content == middle.content
+
+
+async def test_upload_unicode_names_match() -> None:
+    name = "фото №1 🙂"
+    response = await detect(body([FormPart(name, JPEG, "снимок.jpg"), meta_part(names=[name])]))
+    assert response.json()["body"]["object_labels"][0]["name"] == name
+
+
+async def test_upload_duplicate_part_answers_first() -> None:
+    good_first = await detect(body([image_part("file_0", JPEG), image_part("file_0", b"junk"), meta_part()]))
+    bad_first = await detect(body([image_part("file_0", b"junk"), image_part("file_0", JPEG), meta_part()]))
+    assert good_first.json()["body"]["object_labels"][0]["status"] == 0
+    assert bad_first.json()["body"]["object_labels"][0]["status"] == 1
+
+
+async def test_upload_second_meta_part_ignored() -> None:
+    second = FormPart("meta", b"not json")
+    response = await detect(body([image_part(), meta_part(), second]))
+    assert response.json()["status"] == 200
+
+
+class Counting:
+    """A request body that records how much of it the server pulled."""
+
+    def __init__(self, content: bytes, chunk: int = 64 * 1024) -> None:
+        self.content = content
+        self.chunk = chunk
+        self.sent = 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for start in range(0, len(self.content), self.chunk):
+            self.sent = start + self.chunk
+            yield self.content[start : start + self.chunk]
+
+
+async def post_counting(stream: Counting, headers: dict[str, str], **settings: object) -> httpx.Response:
+    app = create_app(Settings(fixtures=None, **settings))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as client:
+        return await client.post(URL, headers={"content-type": content_type(), **headers}, content=stream)
+
+
+async def test_upload_declared_length_refused_before_reading() -> None:
+    stream = Counting(body([meta_part(), image_part(data=b"x" * 100_000)]))
+    response = await post_counting(stream, {"content-length": str(len(stream.content))}, max_request_bytes=50_000)
+    assert response.json()["body"] == "request body too large: limit 50000 bytes"
+    assert stream.sent == 0
+    assert response.headers["connection"] == "close"
+
+
+async def test_upload_chunked_refused_once_limit_crossed() -> None:
+    stream = Counting(body([meta_part(), image_part(data=b"x" * 1_000_000)]), chunk=10_000)
+    response = await post_counting(stream, {}, max_request_bytes=50_000)
+    assert response.json()["body"] == "request body too large: limit 50000 bytes"
+    assert stream.sent <= 60_000
+    assert response.headers["connection"] == "close"
+
+
+async def test_upload_wanted_oversized_part_refused_before_rest() -> None:
+    big = image_part("file_0", b"x" * 300_000)
+    rest = [image_part(f"other_{i}", b"y" * 100_000) for i in range(20)]
+    stream = Counting(body([meta_part(), big, *rest]), chunk=10_000)
+    response = await post_counting(stream, {}, max_image_bytes=200_000)
+    # Refused the moment it passed the limit: the size given is what had arrived by then.
+    match = re.fullmatch(r"image file_0 is too large: (\d+) bytes, max 200000", response.json()["body"])
+    assert match is not None and 200_000 < int(match.group(1)) <= 210_000
+    assert stream.sent < 220_000
+    assert response.headers["connection"] == "close"
+
+
+async def test_upload_oversized_part_refused_once_meta_arrives() -> None:
+    big = image_part("file_0", b"x" * 300_000)
+    rest = [image_part(f"other_{i}", b"y" * 100_000) for i in range(20)]
+    stream = Counting(body([big, meta_part(), *rest]), chunk=10_000)
+    response = await post_counting(stream, {}, max_image_bytes=200_000)
+    assert response.json()["body"] == "image file_0 is too large: 300000 bytes, max 200000"
+    assert stream.sent < 400_000
+
+
+async def test_upload_error_after_whole_body_keeps_connection() -> None:
+    response = await detect(body([image_part(), meta_part(["faces"])]))
+    assert response.json()["body"] == "unknown mode: faces"
+    assert "connection" not in response.headers
