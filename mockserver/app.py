@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
 
-from . import __version__
+from . import __version__, admin
 from .accesslog import AccessLog
 from .envelope import envelope_response
-from .errors import DetectError, MethodNotAllowed
+from .errors import DetectError, FixtureError, MethodNotAllowed
+from .journal import Exchange, JournalRecorder
 from .openapi import complete
 from .routes import DETECT_PATH, router
 from .runtime import Runtime
@@ -35,9 +39,16 @@ def _settings(request: Request) -> Settings:
     return runtime.settings
 
 
+def _exchange(request: Request) -> Exchange | None:
+    exchange = getattr(request.state, "exchange", None)
+    return exchange if isinstance(exchange, Exchange) else None
+
+
 async def _detect_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DetectError)
     request.state.access = f"status={exc.status}"
+    if (exchange := _exchange(request)) is not None:
+        exchange.answered(exc.status, exc.text)
     headers = {"allow": "POST"} if isinstance(exc, MethodNotAllowed) else None
     # Unread upload left on a kept-alive connection would have to be read and thrown away: close it.
     return envelope_response(
@@ -56,9 +67,39 @@ async def _client_disconnect(request: Request, exc: Exception) -> Response:
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
     logger.error("unexpected error answering %s %s", request.method, request.url.path, exc_info=exc)
+    if (exchange := _exchange(request)) is not None:
+        exchange.answered(500, INTERNAL_ERROR)
     if request.url.path == DETECT_PATH:
         return envelope_response(500, INTERNAL_ERROR, http_status=_settings(request).http_status, close=True)
     return JSONResponse({"detail": INTERNAL_ERROR}, status_code=500)
+
+
+async def _watch_fixtures(runtime: Runtime) -> None:
+    """Reload the fixtures when their files change; a broken change keeps the old set and is logged."""
+    while True:
+        await asyncio.sleep(runtime.settings.fixtures_poll)
+        try:
+            if runtime.fixtures.reload_if_changed():
+                logger.info("fixtures: reloaded, %d in use", len(runtime.fixtures.current))
+        except FixtureError as exc:
+            logger.error("fixtures: not reloaded, the old set stays: %s", exc)
+
+
+def _lifespan(runtime: Runtime) -> Any:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        watcher = None
+        if runtime.settings.fixtures_poll and runtime.settings.fixtures is not None:
+            watcher = asyncio.create_task(_watch_fixtures(runtime))
+        try:
+            yield
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+
+    return lifespan
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -72,12 +113,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="mockserver: Vision detect API emulator",
         version=__version__,
         description="A local emulator of the vendor's `POST /api/v1/objects/detect`.",
+        lifespan=_lifespan(runtime),
     )
     app.state.runtime = runtime
     app.include_router(router)
+    app.include_router(admin.router)
     app.add_exception_handler(DetectError, _detect_error)
     app.add_exception_handler(ClientDisconnect, _client_disconnect)
     app.add_exception_handler(Exception, _internal_error)
+    app.add_middleware(JournalRecorder, journal=runtime.journal, path=DETECT_PATH)
     app.add_middleware(AccessLog)
 
     def openapi() -> dict[str, Any]:

@@ -90,6 +90,7 @@ def serve(settings: Settings) -> None:
     import uvicorn
 
     from .app import create_app
+    from .protocol import TransportExposingProtocol
 
     logging.config.dictConfig(log_config(settings.log_level))
     app = create_app(settings)
@@ -100,7 +101,7 @@ def serve(settings: Settings) -> None:
         log_config=log_config(settings.log_level),
         log_level=settings.log_level,
         access_log=False,
-        http="httptools",
+        http=TransportExposingProtocol,
         loop="uvloop" if sys.platform != "win32" else "asyncio",
         server_header=False,
     )

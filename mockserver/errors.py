@@ -26,10 +26,13 @@ its envelope status and its exact text (SPEC section 2); the handler only wraps 
     │   ├── Forbidden                  status 403
     │   │   ├── UnsupportedProvider      row 3   unsupported oauth_provider: <value>
     │   │   └── TokenRefused             row 4   authorization failed, provider: ..., reason: Access Token invalid
+    │   │   └── BadFaultHeader           invalid X-Mock-Fault header: <reason>  (checked first of all)
     │   ├── MethodNotAllowed           status 405, for any method but POST on the detect path
-    │   └── ScriptedError              any status and text, chosen by a fixture (request_error)
+    │   └── ScriptedError              any status and text, chosen by a fixture or a fault
     └── ConfigError                    bad settings or files at start-up: the server does not start
-        └── FixtureError                 a broken fixture: file, place and reason
+        └── FileError                    a broken file: file, place and reason
+            ├── FixtureError               a fixture
+            └── ScenarioError              a scenario file
 """
 
 from __future__ import annotations
@@ -164,6 +167,11 @@ class ImageTooLarge(BadRequest):
         super().__init__(f"image {echo(name)} is too large: {size} bytes, max {limit}")
 
 
+class BadFaultHeader(BadRequest):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"invalid X-Mock-Fault header: {echo(reason, ECHO_LIMIT * 2)}")
+
+
 class MethodNotAllowed(DetectError):
     status = 405
 
@@ -183,8 +191,8 @@ class ConfigError(MockServerError):
     """Settings or files that keep the server from starting."""
 
 
-class FixtureError(ConfigError):
-    """A broken fixture: which file, where in it, and what is wrong."""
+class FileError(ConfigError):
+    """A broken file: which file, where in it, and what is wrong."""
 
     def __init__(self, file: Path | str, place: str, reason: str) -> None:
         self.file = str(file)
@@ -192,3 +200,11 @@ class FixtureError(ConfigError):
         self.reason = reason
         where = f"{self.file}: {place}" if place else self.file
         super().__init__(f"{where}: {reason}")
+
+
+class FixtureError(FileError):
+    """A broken fixture file."""
+
+
+class ScenarioError(FileError):
+    """A broken scenario file."""

@@ -227,8 +227,36 @@ class FixtureStore:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self.current = FixtureSet.load(folder)
+        self.last_error: str | None = None
+        self._signature = self.signature()
+
+    def signature(self) -> tuple[tuple[str, int, int], ...]:
+        """Every file under the folder with its change time and size: what a reload depends on."""
+        if self.folder is None or not self.folder.is_dir():
+            return ()
+        stats = []
+        for path in sorted(self.folder.rglob("*")):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            stats.append((str(path), stat.st_mtime_ns, stat.st_size))
+        return tuple(stats)
 
     def reload(self) -> FixtureSet:
         """Load the folder again; a broken fixture raises FixtureError and keeps the old set."""
-        self.current = FixtureSet.load(self.folder)
+        self._signature = self.signature()
+        try:
+            self.current = FixtureSet.load(self.folder)
+        except FixtureError as exc:
+            self.last_error = str(exc)
+            raise
+        self.last_error = None
         return self.current
+
+    def reload_if_changed(self) -> bool:
+        """Reload when a file under the folder changed since the last load; True if it did."""
+        if self.signature() == self._signature:
+            return False
+        self.reload()
+        return True

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from functools import partial
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
 from . import __version__
 from .answers import detect_body
-from .auth import authenticate, first_values
-from .batch import select_images
 from .envelope import envelope_response
-from .errors import MethodNotAllowed
-from .meta import parse_meta, wanted_names
+from .errors import MethodNotAllowed, ScriptedError
+from .faultbook import RequestFacts
+from .faultheader import HEADER, parse_header
+from .faults import EnvelopeFault, GatewayFault, TransportFault
+from .intake import take_in
+from .journal import Exchange
 from .openapi import DETECT_OPENAPI, DETECT_RESPONSES, HEALTH_RESPONSES
+from .outcomes import TransportResponse, gateway_response
 from .runtime import Runtime
-from .upload import BodyStream, MultipartReader, boundary_of, check_declared_length, receive_upload
+from .upload import Upload
 
 DETECT_PATH = "/api/v1/objects/detect"
 OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE", "HEAD"]
@@ -38,28 +41,40 @@ def runtime_of(request: Request) -> Runtime:
     response_class=Response,
 )
 async def detect(request: Request) -> Response:
-    """The vendor's detect method: the check table in order, then one result per image and mode."""
+    """The vendor's detect method: the check table in order, then faults, fixtures and rules answer."""
     runtime = runtime_of(request)
     settings = runtime.settings
-    authenticate(first_values(request.query_params.multi_items()), runtime.tokens)
-    boundary = boundary_of(request.headers.get("content-type"))
-    check_declared_length(request.headers, settings.request_limit)
-    body = request.state.body = BodyStream(request.stream(), settings.request_limit)
-    reader = MultipartReader(
-        boundary,
-        max_image_bytes=settings.max_image_bytes,
-        max_meta_bytes=settings.max_meta_bytes,
-        max_parts=settings.max_parts,
-    )
-    max_images, max_meta = settings.max_images, settings.max_meta_bytes
-    upload = await receive_upload(body, reader, partial(wanted_names, max_images=max_images, max_bytes=max_meta))
-    meta = parse_meta(upload.meta, over_limit=upload.meta_over_limit, max_images=max_images, max_bytes=max_meta)
-    images = select_images(meta, upload, max_image_bytes=settings.max_image_bytes)
+    exchange: Exchange = request.state.exchange
+    header_faults = parse_header(request.headers.get(HEADER))
+    exchange.query = request.query_params.multi_items()
+    exchange.upload = Upload()
+    intake = await take_in(request, settings, runtime.tokens, exchange.upload)
+    meta, images = intake.meta, intake.images
     request.state.access = f"images={len(images)} modes={','.join(meta.modes)}"
-    result = detect_body(
-        images, meta.modes, runtime.fixtures.current, shuffle=settings.result_order == "shuffle"
+    facts = RequestFacts(exchange.session, intake.credentials.token, meta.modes, meta.names)
+    decision = runtime.faults.decide(facts, header_faults)
+    exchange.faults = decision.applied
+    if decision.applied:
+        request.state.access += " faults=" + ",".join(armed.id for armed in decision.applied)
+    if decision.delay:
+        await asyncio.sleep(min(decision.delay, settings.max_fault_seconds))
+    action = decision.action
+    if isinstance(action, EnvelopeFault):
+        raise ScriptedError(action.status, action.body)
+    if isinstance(action, GatewayFault):
+        return gateway_response(action)
+    body = detect_body(
+        images,
+        meta.modes,
+        runtime.fixtures.current,
+        image_errors=decision.image_errors,
+        shuffle=settings.result_order == "shuffle",
     )
-    return envelope_response(200, result, http_status=settings.http_status)
+    exchange.answered(200)
+    answer = envelope_response(200, body, http_status=settings.http_status)
+    if isinstance(action, TransportFault):
+        return TransportResponse(action, answer, max_seconds=settings.max_fault_seconds)
+    return answer
 
 
 @router.api_route(DETECT_PATH, methods=OTHER_METHODS, include_in_schema=False)

@@ -1,11 +1,14 @@
-"""What one running app holds: its settings, the accepted tokens, the fixtures."""
+"""What one running app holds: settings, accepted tokens, fixtures, armed faults, the journal."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from .auth import TokenPolicy
+from .faultbook import FaultBook
 from .fixtures import FixtureStore
+from .journal import Journal
+from .scenario import load_scenario
 from .settings import Settings
 
 
@@ -16,12 +19,21 @@ class Runtime:
     settings: Settings
     tokens: TokenPolicy
     fixtures: FixtureStore
+    faults: FaultBook
+    journal: Journal
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
-        """Read the token file and load the fixtures; raises ConfigError if either is broken."""
+        """Read the token file, fixtures and scenario; raises ConfigError if one is broken."""
         return cls(
             settings=settings,
             tokens=TokenPolicy.from_sources(settings.tokens, settings.tokens_file),
             fixtures=FixtureStore(settings.fixtures),
+            faults=FaultBook(load_scenario(settings.scenario), max_faults=settings.max_faults),
+            journal=Journal(settings.journal_size),
         )
+
+    def reset(self) -> None:
+        """Back to how the server started: the scenario's faults with fresh counters, an empty journal."""
+        self.faults.reset()
+        self.journal.clear()

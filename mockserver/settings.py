@@ -59,6 +59,12 @@ class Settings(BaseModel):
         "meta", description="Order of per-image results: meta order, or shuffled (the vendor does not promise it)."
     )
     log_level: LogLevel = Field("info", description="Log level.")
+    scenario: Path | None = Field(None, description="Scenario file (YAML or JSON) of faults armed at start-up.")
+    admin_token: str | None = Field(None, description="Token the admin API (/__admin/) requires; none: open.")
+    journal_size: int = Field(1000, ge=0, description="Requests the journal keeps; the oldest go first.")
+    fixtures_poll: float = Field(1.0, ge=0, description="Seconds between checks for changed fixture files; 0: off.")
+    max_faults: int = Field(1000, ge=1, description="Most faults armed at once.")
+    max_fault_seconds: float = Field(300, gt=0, description="Longest a latency or hang fault holds a request.")
 
     @field_validator("tokens", mode="before")
     @classmethod
@@ -67,7 +73,7 @@ class Settings(BaseModel):
             return frozenset(token.strip() for token in value.split(",") if token.strip())
         return value
 
-    @field_validator("fixtures", "tokens_file", "max_request_bytes", mode="before")
+    @field_validator("fixtures", "tokens_file", "max_request_bytes", "scenario", "admin_token", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value

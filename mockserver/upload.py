@@ -99,8 +99,9 @@ class MultipartReader:
         max_image_bytes: int,
         max_meta_bytes: int,
         max_parts: int,
+        upload: Upload | None = None,
     ) -> None:
-        self.upload = Upload()
+        self.upload = Upload() if upload is None else upload
         self.max_image_bytes = max_image_bytes
         self._max_meta_bytes = max_meta_bytes
         self._max_parts = max_parts

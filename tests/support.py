@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -9,12 +10,15 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from PIL import Image, ImageDraw
+
+from mockserver import Settings, create_app
 
 DETECT = "/api/v1/objects/detect"
 QUERY = "?oauth_provider=mr&oauth_token=123"
@@ -144,3 +148,24 @@ class ServerProcess:
         kib = re.search(r"VmHWM:\s+(\d+) kB", status)
         assert kib is not None
         return int(kib.group(1)) * 1024
+
+
+@contextlib.asynccontextmanager
+async def in_process(**settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a fresh in-process app (rules only unless `fixtures` is given)."""
+    app = create_app(Settings(**{"fixtures": None, **settings}))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+            yield client
+
+
+async def post_detect(
+    client: httpx.AsyncClient,
+    parts: Sequence[FormPart] | None = None,
+    headers: dict[str, str] | None = None,
+    url: str = URL,
+) -> httpx.Response:
+    """POST a detect request (one image and meta by default)."""
+    content = body(parts if parts is not None else [image_part(), meta_part()])
+    return await client.post(url, headers={"content-type": content_type(), **(headers or {})}, content=content)

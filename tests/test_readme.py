@@ -54,3 +54,25 @@ def test_readme_fixture_example_is_valid(tmp_path: Path) -> None:
     from mockserver.fixtures import FixtureSet
 
     assert len(FixtureSet.load(tmp_path)) == 1
+
+
+def test_readme_every_curl_block_runs() -> None:
+    blocks = [block for block in shell_blocks() if block.startswith("curl")]
+    assert len(blocks) >= 4
+    with ServerProcess("--fixtures", str(ROOT / "fixtures")) as server:
+        for block in blocks:
+            script = block.replace("http://127.0.0.1:8080", server.url)
+            result = subprocess.run(["bash", "-e", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+            assert result.returncode == 0, (block, result.stderr)
+            for document in result.stdout.replace("}{", "}\n{").splitlines():
+                json.loads(document)
+
+
+def test_readme_scenario_command_starts() -> None:
+    command = next(block for block in shell_blocks() if "--scenario" in block)
+    args = shlex.split(command)[1:]
+    with ServerProcess(*args) as server:
+        import httpx
+
+        faults = httpx.get(server.url + "/__admin/faults").json()["faults"]
+    assert [fault["type"] for fault in faults] == ["gateway", "envelope"]

@@ -1,0 +1,118 @@
+"""SPEC section 7: the journal records every detect request, bounded, filtered, waited on."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+
+import pytest
+from support import DETECT, FormPart, image_bytes, image_part, in_process, meta_part, post_detect
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_journal_entry_fields() -> None:
+    data = image_bytes(seed=3)
+    parts = [
+        image_part("file_0", data, "photo.jpg"),
+        FormPart("extra", b"xyz", None, "text/plain"),
+        meta_part(["object", "scene"], ["file_0"], client="web"),
+    ]
+    async with in_process() as client:
+        await post_detect(client, parts, url=f"{DETECT}?oauth_provider=mr&oauth_token=secret-token-123&x=1",
+                          headers={"x-mock-session": "run-7"})
+        (entry,) = (await client.get("/__admin/requests")).json()["requests"]
+    assert entry["session"] == "run-7"
+    assert entry["query"] == {"oauth_provider": "mr", "oauth_token": "secret…", "x": "1"}
+    assert entry["meta"] == {"mode": ["object", "scene"], "images": [{"name": "file_0"}], "client": "web"}
+    assert entry["parts"][0] == {
+        "name": "file_0", "filename": "photo.jpg", "content_type": "image/jpeg", "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(), "complete": True,
+    }
+    assert entry["parts"][1]["name"] == "extra" and entry["parts"][1]["size"] == 3
+    assert entry["parts"][2]["name"] == "meta"
+    assert (entry["status"], entry["http_status"], entry["body"], entry["faults"]) == (200, 200, None, [])
+    assert entry["duration_ms"] > 0 and entry["time"].endswith("+00:00")
+    assert "secret-token" not in str(entry)
+
+
+async def test_journal_records_refusals_and_faults() -> None:
+    async with in_process() as client:
+        await post_detect(client, url=DETECT)
+        await post_detect(client, [image_part(), FormPart("meta", b"{oops")])
+        await client.post("/__admin/faults", json={"type": "gateway", "status": 502, "name": "proxy"})
+        await post_detect(client)
+        entries = (await client.get("/__admin/requests")).json()["requests"]
+    assert [(entry["status"], entry["http_status"]) for entry in entries] == [(400, 400), (400, 400), (None, 502)]
+    assert entries[0]["body"] == "empty oauth_provider" and entries[0]["parts"] == []
+    assert entries[1]["meta"] is None and entries[1]["meta_unparsed"] == "{oops"
+    assert entries[2]["faults"] == [{"id": "fault-1", "type": "gateway", "name": "proxy"}]
+
+
+async def test_journal_bounded_oldest_dropped() -> None:
+    async with in_process(journal_size=3) as client:
+        for index in range(5):
+            await post_detect(client, [image_part(f"n{index}"), meta_part(names=[f"n{index}"])])
+        entries = (await client.get("/__admin/requests")).json()["requests"]
+    assert [entry["id"] for entry in entries] == [3, 4, 5]
+    assert [entry["meta"]["images"][0]["name"] for entry in entries] == ["n2", "n3", "n4"]
+
+
+async def test_journal_filters_limit_count_clear() -> None:
+    async with in_process() as client:
+        await post_detect(client, [image_part("a"), meta_part(["object"], ["a"])], headers={"x-mock-session": "s1"})
+        await post_detect(client, [image_part("b"), meta_part(["scene"], ["b"])], headers={"x-mock-session": "s2"})
+        await post_detect(client, [image_part("c"), meta_part(["faces"], ["c"])], headers={"x-mock-session": "s1"})
+
+        async def ids(**params: object) -> list[int]:
+            found = (await client.get("/__admin/requests", params=params)).json()["requests"]
+            return [entry["id"] for entry in found]
+
+        assert await ids(session="s1") == [1, 3]
+        assert await ids(status=400) == [3]
+        assert await ids(mode="scene") == [2]
+        assert await ids(image="a") == [1]
+        assert await ids(limit=2) == [2, 3]
+        assert await ids(since=1) == [2, 3]
+        count = await client.get("/__admin/requests/count", params={"session": "s1", "status": 200})
+        assert count.json() == {"count": 1}
+        assert (await client.delete("/__admin/requests", params={"session": "s1"})).json() == {"deleted": 2}
+        assert await ids() == [2]
+        assert (await client.delete("/__admin/requests")).json() == {"deleted": 1}
+        assert await ids() == []
+
+
+async def test_journal_wait_returns_when_entry_arrives() -> None:
+    async with in_process() as client:
+        async def later() -> None:
+            await asyncio.sleep(0.2)
+            await post_detect(client, headers={"x-mock-session": "waited"})
+
+        started = time.perf_counter()
+        sender = asyncio.create_task(later())
+        response = await client.get("/__admin/requests", params={"session": "waited", "wait": 5})
+        elapsed = time.perf_counter() - started
+        await sender
+    assert [entry["session"] for entry in response.json()["requests"]] == ["waited"]
+    assert 0.2 <= elapsed < 4
+
+
+async def test_journal_wait_gives_up_after_wait() -> None:
+    async with in_process() as client:
+        started = time.perf_counter()
+        response = await client.get("/__admin/requests", params={"session": "nobody", "wait": 0.3})
+    assert response.json() == {"requests": []}
+    assert time.perf_counter() - started >= 0.3
+
+
+@pytest.mark.parametrize("params", [{"wait": -1}, {"wait": 31}, {"limit": 0}, {"count": 0}, {"status": "x"}])
+async def test_journal_bad_query_422(params: dict[str, object]) -> None:
+    async with in_process() as client:
+        assert (await client.get("/__admin/requests", params=params)).status_code == 422
+
+
+async def test_journal_off_with_size_zero() -> None:
+    async with in_process(journal_size=0) as client:
+        await post_detect(client)
+        assert (await client.get("/__admin/requests")).json() == {"requests": []}
