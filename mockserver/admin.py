@@ -14,7 +14,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Res
 from .errors import FixtureError
 from .faults import Fault
 from .journal import Query as JournalQuery
-from .journal import session_of
+from .journal import RequestList, session_of
 from .runtime import Runtime
 
 PREFIX = "/__admin"
@@ -106,7 +106,9 @@ def journal_query(
     return JournalQuery(session, status, mode, image, since)
 
 
-@router.get("/requests", summary="The journal, newest last; can wait for an entry to arrive")
+@router.get(
+    "/requests", summary="The journal, newest last; can wait for an entry to arrive", response_model=RequestList
+)
 async def list_requests(
     request: Request,
     query: Annotated[JournalQuery, Depends(journal_query)],

@@ -63,7 +63,7 @@ class _Fault(_Strict):
 class EnvelopeFault(_Fault):
     """The whole request fails with the vendor's envelope."""
 
-    type: Literal["envelope"]
+    type: Literal["envelope"] = "envelope"
     status: int = Field(500, ge=200, le=599)
     body: str = Field("Internal Server Error", max_length=10_000)
 
@@ -71,7 +71,7 @@ class EnvelopeFault(_Fault):
 class ImageFault(_Fault):
     """Some images fail in every mode; the others are answered as usual."""
 
-    type: Literal["image_error"]
+    type: Literal["image_error"] = "image_error"
     status: Literal[1, 2] = 2
     error: str | None = Field(None, max_length=10_000, description="Default: the vendor's text for the status.")
     image: str | None = Field(None, description="The image of this name.")
@@ -93,7 +93,7 @@ class ImageFault(_Fault):
 class GatewayFault(_Fault):
     """What a proxy in front of the service answers: an HTML page, not an envelope."""
 
-    type: Literal["gateway"]
+    type: Literal["gateway"] = "gateway"
     status: Literal[429, 502, 503, 504] = 503
     retry_after: int | None = Field(None, ge=0, description="Seconds; default 1 for 429 and 503.")
     body: str | None = Field(None, max_length=100_000, description="Default: an nginx-style error page.")
@@ -118,7 +118,7 @@ class GatewayFault(_Fault):
 class LatencyFault(_Fault):
     """The answer is held back: `ms`, or `min_ms`..`max_ms`, or log-normal around `median_ms`."""
 
-    type: Literal["latency"]
+    type: Literal["latency"] = "latency"
     ms: float | None = Field(None, ge=0)
     min_ms: float | None = Field(None, ge=0)
     max_ms: float | None = Field(None, ge=0)
@@ -143,7 +143,7 @@ class LatencyFault(_Fault):
 class TransportFault(_Fault):
     """The connection itself misbehaves; only a real socket shows it (see the README)."""
 
-    type: Literal["transport"]
+    type: Literal["transport"] = "transport"
     action: Literal["reset", "close", "truncate", "malformed_json", "dribble", "hang"]
     keep_bytes: int | None = Field(None, ge=0, description="truncate: body bytes sent before closing (default half).")
     chunk_bytes: int = Field(16, ge=1, le=65536, description="dribble: bytes per write.")

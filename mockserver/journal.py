@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth import first_values
@@ -99,6 +100,44 @@ def _entry(entry_id: int, exchange: Exchange, http_status: int | None, elapsed: 
         "faults": [{"id": armed.id, "type": armed.spec.type, "name": armed.spec.name} for armed in exchange.faults],
         "duration_ms": round(elapsed * 1000, 3),
     }
+
+
+class PartRecord(BaseModel):
+    """One part of a journalled request: what it was, never its bytes."""
+
+    name: str
+    filename: str | None
+    content_type: str | None
+    size: int
+    sha256: str | None = Field(description="None for a part over max_image_bytes (hashing stopped).")
+    complete: bool = Field(description="False for a part the body ended (or was refused) in the middle of.")
+
+
+class AppliedFault(BaseModel):
+    id: str
+    type: str
+    name: str
+
+
+class JournalEntry(BaseModel):
+    """One journalled request (the admin API's shape, and what `MockControl.requests` returns)."""
+
+    id: int
+    time: str
+    session: str | None
+    query: dict[str, str]
+    meta: Any = Field(description="The parsed meta document, or None when it was missing or not JSON.")
+    meta_unparsed: str | None = Field(description="The start of a meta that was not JSON.")
+    parts: list[PartRecord]
+    status: int | None = Field(description="The envelope status; None when no envelope was sent.")
+    body: str | None = Field(description="The envelope's error text, for refused or failed requests.")
+    http_status: int | None = Field(description="None when no HTTP answer was sent (a transport fault).")
+    faults: list[AppliedFault]
+    duration_ms: float
+
+
+class RequestList(BaseModel):
+    requests: list[JournalEntry]
 
 
 @dataclass(frozen=True)

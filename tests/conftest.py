@@ -8,6 +8,8 @@ from fastapi import FastAPI
 
 from mockserver import Settings, create_app
 
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture
 def anyio_backend() -> str:

@@ -1,0 +1,79 @@
+"""The server on a real socket in a thread of this process: for test suites and scripts.
+
+    with MockServer(Settings(fixtures=None)) as server:
+        httpx.get(server.url + "/health")
+
+Port 0 (the default here) picks a free port; `url` has the real one. The protocol is mockserver's own, so
+transport faults (reset, close, truncate) really happen on the socket.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import uvicorn
+
+from .app import create_app
+from .errors import MockServerError
+from .protocol import TransportExposingProtocol
+from .settings import Settings
+
+START_TIMEOUT = 15.0
+STOP_TIMEOUT = 10.0
+POLL = 0.01
+
+
+class MockServer:
+    """uvicorn serving `create_app(settings)` in a daemon thread."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings if settings is not None else Settings(port=0)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. `http://127.0.0.1:40123`."""
+        host = self.settings.host
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    def start(self) -> MockServer:
+        """Build the app (raising ConfigError for broken files), serve it, return once it answers."""
+        app = create_app(self.settings)
+        config = uvicorn.Config(
+            app,
+            host=self.settings.host,
+            port=self.settings.port,
+            http=TransportExposingProtocol,
+            log_config=None,
+            log_level=self.settings.log_level,
+            access_log=False,
+            server_header=False,
+            timeout_graceful_shutdown=2,
+        )
+        self._server = server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=server.run, name="mockserver", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise MockServerError(f"mockserver did not start on {self.settings.host}:{self.settings.port}")
+            time.sleep(POLL)
+        self.port = server.servers[0].sockets[0].getsockname()[1]
+        return self
+
+    def stop(self) -> None:
+        """Ask uvicorn to finish and wait for the thread."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(STOP_TIMEOUT)
+        self._server = self._thread = None
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
