@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
 
@@ -26,6 +27,11 @@ from .upload import BodyStream
 logger = logging.getLogger("mockserver")
 
 INTERNAL_ERROR = "Internal Server Error"
+# What a page needs: POST with the mock's own headers (a preflight), and to read Retry-After and Allow.
+CORS_METHODS = ["GET", "POST", "DELETE"]
+CORS_HEADERS = ["Content-Type", "Authorization", "X-Mock-Fault", "X-Mock-Session", "X-Admin-Token"]
+CORS_EXPOSED = ["Retry-After", "Allow", "Content-Length"]
+CORS_MAX_AGE = 600
 CLIENT_CLOSED = 499
 
 
@@ -122,6 +128,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(ClientDisconnect, _client_disconnect)
     app.add_exception_handler(Exception, _internal_error)
     app.add_middleware(JournalRecorder, journal=runtime.journal, path=DETECT_PATH)
+    if settings.cors_allowed:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allowed,
+            allow_methods=CORS_METHODS,
+            allow_headers=CORS_HEADERS,
+            expose_headers=CORS_EXPOSED,
+            max_age=CORS_MAX_AGE,
+        )
     app.add_middleware(AccessLog)
 
     def openapi() -> dict[str, Any]:

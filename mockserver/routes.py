@@ -22,7 +22,7 @@ from .runtime import Runtime
 from .upload import Upload
 
 DETECT_PATH = "/api/v1/objects/detect"
-OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE", "HEAD"]
+OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 router = APIRouter()
 

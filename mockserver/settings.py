@@ -65,6 +65,9 @@ class Settings(BaseModel):
     fixtures_poll: float = Field(1.0, ge=0, description="Seconds between checks for changed fixture files; 0: off.")
     max_faults: int = Field(1000, ge=1, description="Most faults armed at once.")
     max_fault_seconds: float = Field(300, gt=0, description="Longest a latency or hang fault holds a request.")
+    cors_origins: str = Field(
+        "*", description="Origins allowed to call from a browser, comma-separated; '*' any, 'none' off."
+    )
 
     @field_validator("tokens", mode="before")
     @classmethod
@@ -77,6 +80,13 @@ class Settings(BaseModel):
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @property
+    def cors_allowed(self) -> list[str]:
+        """The origins CORS allows; empty when CORS is off."""
+        if self.cors_origins.strip().lower() in ("", "none", "off"):
+            return []
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def request_limit(self) -> int:

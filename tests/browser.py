@@ -1,0 +1,48 @@
+"""Debian's chromium for the browser tests: found, or installed by apt-get (CI runs as root)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser")
+# Without these, chromium at start-up reaches for Google's services, which this closed network refuses.
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _found() -> str | None:
+    for candidate in CANDIDATES:
+        path = shutil.which(candidate)
+        if path:
+            return path
+    return None
+
+
+def chromium() -> str:
+    """The path of a chromium binary, installing Debian's package when it is missing and we may."""
+    path = _found()
+    if path is not None:
+        return path
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        pytest.fail("the browser tests need chromium: install Debian's package 'chromium' (apt-get install chromium)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-q"], check=True, env=env, capture_output=True, timeout=600)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"],
+        check=True, env=env, capture_output=True, timeout=1200,
+    )
+    path = _found()
+    if path is None:
+        pytest.fail("apt-get installed chromium, but no chromium binary is on PATH")
+    return path

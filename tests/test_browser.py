@@ -1,0 +1,113 @@
+"""Browsers: CORS for pages on other origins, and one real page in headless chromium uploading two images."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from browser import FLAGS, chromium
+from support import URL, in_process, post_detect
+
+from mockserver import Settings
+from mockserver.server import MockServer
+
+pytestmark = pytest.mark.anyio
+
+ROOT = Path(__file__).resolve().parent.parent
+PREFLIGHT = {
+    "origin": "http://page.example:9000",
+    "access-control-request-method": "POST",
+    "access-control-request-headers": "content-type, x-mock-fault, x-mock-session",
+}
+
+
+async def test_browser_preflight_allows_post_with_mock_headers() -> None:
+    async with in_process() as client:
+        response = await client.options(URL, headers=PREFLIGHT)
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "POST" in response.headers["access-control-allow-methods"]
+    allowed = response.headers["access-control-allow-headers"].lower()
+    assert {"x-mock-fault", "x-mock-session", "content-type"} <= {item.strip() for item in allowed.split(",")}
+
+
+async def test_browser_answers_expose_headers() -> None:
+    async with in_process() as client:
+        response = await post_detect(client, headers={"origin": PREFLIGHT["origin"], "x-mock-fault": "gateway=503"})
+    assert response.status_code == 503
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "retry-after" in response.headers["access-control-expose-headers"].lower()
+
+
+async def test_browser_origin_list() -> None:
+    async with in_process(cors_origins="http://good.example, http://also.example") as client:
+        good = await client.options(URL, headers={**PREFLIGHT, "origin": "http://good.example"})
+        bad = await client.options(URL, headers=PREFLIGHT)
+    assert good.headers["access-control-allow-origin"] == "http://good.example"
+    assert bad.status_code == 400 and "access-control-allow-origin" not in bad.headers
+
+
+async def test_browser_cors_off() -> None:
+    async with in_process(cors_origins="none") as client:
+        preflight = await client.options(URL, headers=PREFLIGHT)
+        plain = await post_detect(client, headers={"origin": PREFLIGHT["origin"]})
+    assert "access-control-allow-origin" not in preflight.headers
+    assert preflight.json()["status"] == 405
+    assert "access-control-allow-origin" not in plain.headers
+
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+PAGE = README.split("```html\n", 1)[1].split("```", 1)[0]
+
+
+@pytest.fixture
+def page_server(tmp_path: Path) -> Iterator[str]:
+    """A static site on its own port: the page and the two images it uploads."""
+    for name in ("street.jpg", "people.jpg"):
+        (tmp_path / name).write_bytes((ROOT / "fixtures" / "images" / name).read_bytes())
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.RequestHandlerClass.log_message = lambda *args: None  # type: ignore[method-assign]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_browser_page_uploads_two_images(page_server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium()
+    with MockServer(Settings(port=0, fixtures=ROOT / "fixtures")) as mock:
+        page_source = PAGE.replace('const MOCK = "http://127.0.0.1:8080";', f"const MOCK = {json.dumps(mock.url)};")
+        assert page_source != PAGE
+        (tmp_path / "index.html").write_text(page_source)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable, args=FLAGS, headless=True)
+            try:
+                page = browser.new_page()
+                page.goto(page_server + "/index.html")
+                page.wait_for_function("window.result !== undefined", timeout=20_000)
+                result = page.evaluate("window.result")
+            finally:
+                browser.close()
+        mock_journal = httpx.get(mock.url + "/__admin/requests").json()["requests"]
+    assert "error" not in result, result
+    assert result["status"] == 200 and result["body"]["status"] == 200
+    body = result["body"]["body"]
+    assert [entry["name"] for entry in body["object_labels"]] == ["file_0", "file_1"]
+    plates = [label["eng"] for label in body["car_number_labels"][0]["labels"]]
+    assert "C606KY777" in plates
+    people = [label["eng"] for label in body["object_labels"][1]["labels"]]
+    assert "Person" in people
+    (entry,) = [entry for entry in mock_journal if entry["session"] == "browser"]
+    assert [(part["name"], part["filename"]) for part in entry["parts"][:2]] == [
+        ("file_0", "street.jpg"), ("file_1", "people.jpg"),
+    ]
