@@ -8,6 +8,7 @@ import shlex
 import subprocess
 from pathlib import Path
 
+import pytest
 from support import ServerProcess
 
 from mockserver import Settings
@@ -76,3 +77,10 @@ def test_readme_scenario_command_starts() -> None:
 
         faults = httpx.get(server.url + "/__admin/faults").json()["faults"]
     assert [fault["type"] for fault in faults] == ["gateway", "envelope"]
+
+
+def test_readme_pytest_example_passes(pytester: pytest.Pytester) -> None:
+    example = next(code for kind, code in BLOCKS if kind == "python" and "detect_mock" in code)
+    pytester.makepyfile(test_readme_example=example)
+    result = pytester.runpytest_subprocess("-p", "mockserver", "-W", "error", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
