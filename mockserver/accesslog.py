@@ -10,6 +10,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 logger = logging.getLogger("mockserver.access")
 
 
+def printable(text: str) -> str:
+    """A client-chosen text as a log may show it: control characters escaped, so no forged log lines."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
 class AccessLog:
     """ASGI middleware; routes add their own details as `request.state.access` (a short text)."""
 
@@ -41,7 +46,7 @@ class AccessLog:
                     client[0],
                     client[1],
                     scope["method"],
-                    scope["path"],
+                    printable(scope["path"]),
                     status or "-",
                     f"{details} " if details else "",
                     elapsed,

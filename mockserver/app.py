@@ -18,6 +18,7 @@ from .accesslog import AccessLog
 from .envelope import envelope_response
 from .errors import DetectError, FixtureError, MethodNotAllowed
 from .journal import Exchange, JournalRecorder
+from .limits import BodyLimit
 from .openapi import complete
 from .routes import DETECT_PATH, router
 from .runtime import Runtime
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(ClientDisconnect, _client_disconnect)
     app.add_exception_handler(Exception, _internal_error)
     app.add_middleware(JournalRecorder, journal=runtime.journal, path=DETECT_PATH)
+    app.add_middleware(BodyLimit, prefix=admin.PREFIX, limit=settings.max_admin_bytes)
     if settings.cors_allowed:
         app.add_middleware(
             CORSMiddleware,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import ipaddress
 import logging
 import logging.config
 import sys
@@ -90,21 +91,37 @@ def serve(settings: Settings) -> None:
     import uvicorn
 
     from .app import create_app
-    from .protocol import TransportExposingProtocol
+    from .protocol import protocol_class
+    from .server import GracefulServer
 
     logging.config.dictConfig(log_config(settings.log_level))
     app = create_app(settings)
-    uvicorn.run(
+    if not is_loopback(settings.host) and settings.admin_token is None:
+        logger.warning(
+            "listening on %s without --admin-token: anyone who can reach this address can arm faults "
+            "and read the journal", settings.host,
+        )
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
         log_config=log_config(settings.log_level),
         log_level=settings.log_level,
         access_log=False,
-        http=TransportExposingProtocol,
+        http=protocol_class(settings.header_timeout),
         loop="uvloop" if sys.platform != "win32" else "asyncio",
         server_header=False,
+        timeout_graceful_shutdown=settings.shutdown_timeout,
     )
+    GracefulServer(config).run()
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` only accepts connections from this machine."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

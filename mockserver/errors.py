@@ -27,6 +27,7 @@ its envelope status and its exact text (SPEC section 2); the handler only wraps 
     │   │   ├── UnsupportedProvider      row 3   unsupported oauth_provider: <value>
     │   │   └── TokenRefused             row 4   authorization failed, provider: ..., reason: Access Token invalid
     │   │   └── BadFaultHeader           invalid X-Mock-Fault header: <reason>  (checked first of all)
+    │   ├── BodyTimeout                status 408, a body that stalls or takes too long (a mock's own limit)
     │   ├── MethodNotAllowed           status 405, for any method but POST on the detect path
     │   └── ScriptedError              any status and text, chosen by a fixture or a fault
     └── ConfigError                    bad settings or files at start-up: the server does not start
@@ -170,6 +171,13 @@ class ImageTooLarge(BadRequest):
 class BadFaultHeader(BadRequest):
     def __init__(self, reason: str) -> None:
         super().__init__(f"invalid X-Mock-Fault header: {echo(reason, ECHO_LIMIT * 2)}")
+
+
+class BodyTimeout(DetectError):
+    status = 408
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"request body timed out: {reason}")
 
 
 class MethodNotAllowed(DetectError):

@@ -31,7 +31,9 @@ async def take_in(request: Request, settings: Settings, tokens: TokenPolicy, upl
     credentials = authenticate(first_values(request.query_params.multi_items()), tokens)
     boundary = boundary_of(request.headers.get("content-type"))
     check_declared_length(request.headers, settings.request_limit)
-    body = request.state.body = BodyStream(request.stream(), settings.request_limit)
+    body = request.state.body = BodyStream(
+        request.stream(), settings.request_limit, idle=settings.body_timeout, total=settings.max_body_seconds
+    )
     reader = MultipartReader(
         boundary,
         max_image_bytes=settings.max_image_bytes,

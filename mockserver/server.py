@@ -9,19 +9,35 @@ transport faults (reset, close, truncate) really happen on the socket.
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
+from types import FrameType
 
 import uvicorn
 
 from .app import create_app
 from .errors import MockServerError
-from .protocol import TransportExposingProtocol
+from .protocol import protocol_class
 from .settings import Settings
 
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
 POLL = 0.01
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn's server, but SIGTERM is a request to stop, answered with exit status 0.
+
+    uvicorn finishes the answers in flight and then re-raises SIGTERM, so the process ends with 143;
+    container runtimes and CI treat a stop they asked for as a failure then.
+    """
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if sig == signal.SIGTERM:
+            self.should_exit = True
+            return
+        super().handle_exit(sig, frame)
 
 
 class MockServer:
@@ -46,14 +62,14 @@ class MockServer:
             app,
             host=self.settings.host,
             port=self.settings.port,
-            http=TransportExposingProtocol,
+            http=protocol_class(self.settings.header_timeout),
             log_config=None,
             log_level=self.settings.log_level,
             access_log=False,
             server_header=False,
-            timeout_graceful_shutdown=2,
+            timeout_graceful_shutdown=self.settings.shutdown_timeout,
         )
-        self._server = server = uvicorn.Server(config)
+        self._server = server = GracefulServer(config)
         self._thread = threading.Thread(target=server.run, name="mockserver", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + START_TIMEOUT

@@ -65,6 +65,11 @@ class Settings(BaseModel):
     fixtures_poll: float = Field(1.0, ge=0, description="Seconds between checks for changed fixture files; 0: off.")
     max_faults: int = Field(1000, ge=1, description="Most faults armed at once.")
     max_fault_seconds: float = Field(300, gt=0, description="Longest a latency or hang fault holds a request.")
+    header_timeout: float = Field(10, gt=0, description="Seconds a client has to send its request headers.")
+    body_timeout: float = Field(30, gt=0, description="Seconds the server waits for the next chunk of a body.")
+    max_body_seconds: float = Field(600, gt=0, description="Longest a request body may take to arrive.")
+    max_admin_bytes: int = Field(1 * MIB, ge=1, description="Largest body the admin API accepts.")
+    shutdown_timeout: int = Field(5, ge=0, description="Seconds answers in flight get to finish on SIGTERM.")
     cors_origins: str = Field(
         "*", description="Origins allowed to call from a browser, comma-separated; '*' any, 'none' off."
     )

@@ -9,6 +9,7 @@ error depends on `meta` (row 18), which the caller decides through `Intake`'s `w
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 
-from .errors import BodyTooLarge, EmptyImage, ImageTooLarge, MalformedMultipart, NotMultipart
+from .errors import BodyTimeout, BodyTooLarge, EmptyImage, ImageTooLarge, MalformedMultipart, NotMultipart
 from .images import ImageInfo, ImageSniffer
 
 if TYPE_CHECKING:
@@ -215,16 +216,36 @@ class MultipartReader:
 
 
 class BodyStream:
-    """The request body's chunks, counted against the limit (row 6), remembering if it was read whole."""
+    """The request body's chunks, counted against the limit (row 6) and the clock.
 
-    def __init__(self, chunks: AsyncIterator[bytes], limit: int) -> None:
+    A client that stops sending (`idle` seconds without a chunk) or sends too slowly to finish within
+    `total` seconds gets BodyTimeout: a stalled upload must not hold the server forever.
+    """
+
+    def __init__(self, chunks: AsyncIterator[bytes], limit: int, *, idle: float, total: float) -> None:
         self._chunks = chunks
         self.limit = limit
+        self.idle = idle
+        self.total = total
         self.received = 0
         self.complete = False
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._chunks:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.total
+        chunks = aiter(self._chunks)
+        while True:
+            idle_end = loop.time() + self.idle
+            try:
+                # A fresh deadline around each wait only: never around the caller's work between chunks.
+                async with asyncio.timeout_at(min(idle_end, deadline)):
+                    chunk = await anext(chunks)
+            except StopAsyncIteration:
+                break
+            except TimeoutError:
+                if idle_end < deadline:
+                    raise BodyTimeout(f"no data for {self.idle:g} s") from None
+                raise BodyTimeout(f"not complete after {self.total:g} s") from None
             self.received += len(chunk)
             if self.received > self.limit:
                 raise BodyTooLarge(self.limit)

@@ -84,3 +84,18 @@ def test_readme_pytest_example_passes(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_readme_example=example)
     result = pytester.runpytest_subprocess("-p", "mockserver", "-W", "error", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=3)
+
+
+def test_readme_ci_wait_loop_works() -> None:
+    block = next(block for block in shell_blocks() if block.startswith("mockserver --port 8080 &"))
+    import socket
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = block.replace("8080", str(port)) + "; status=$?; kill %1; wait; exit $status"
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "MOCKSERVER_FIXTURES": ""}
+    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    assert '"status":"ok"' in result.stdout
