@@ -12,7 +12,6 @@ import json
 from typing import Any
 
 import orjson
-
 from starlette.responses import Response
 
 from .settings import HttpStatusMode
