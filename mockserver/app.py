@@ -1,4 +1,4 @@
-"""`create_app(settings)`: the ASGI app, its routes, and the one place where errors become answers."""
+"""`create_app(settings)`: the ASGI app: routes, middleware, error handlers, the fixture watcher."""
 
 from __future__ import annotations
 
@@ -8,77 +8,28 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
 
-from . import __version__, admin
+from . import __version__, admin, handlers
 from .accesslog import AccessLog
-from .envelope import envelope_response
-from .errors import DetectError, FixtureError, MethodNotAllowed
-from .journal import Exchange, JournalRecorder
+from .endpoint import DetectShortcut
+from .errors import DetectError, FixtureError
+from .journal import JournalRecorder
 from .limits import BodyLimit
 from .openapi import complete
 from .routes import DETECT_PATH, router
 from .runtime import Runtime
 from .settings import Settings
-from .upload import BodyStream
 
 logger = logging.getLogger("mockserver")
 
-INTERNAL_ERROR = "Internal Server Error"
 # What a page needs: POST with the mock's own headers (a preflight), and to read Retry-After and Allow.
 CORS_METHODS = ["GET", "POST", "DELETE"]
 CORS_HEADERS = ["Content-Type", "Authorization", "X-Mock-Fault", "X-Mock-Session", "X-Admin-Token"]
 CORS_EXPOSED = ["Retry-After", "Allow", "Content-Length"]
 CORS_MAX_AGE = 600
-CLIENT_CLOSED = 499
-
-
-def _body_complete(request: Request) -> bool:
-    body = getattr(request.state, "body", None)
-    return isinstance(body, BodyStream) and body.complete
-
-
-def _settings(request: Request) -> Settings:
-    runtime: Runtime = request.app.state.runtime
-    return runtime.settings
-
-
-def _exchange(request: Request) -> Exchange | None:
-    exchange = getattr(request.state, "exchange", None)
-    return exchange if isinstance(exchange, Exchange) else None
-
-
-async def _detect_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, DetectError)
-    request.state.access = f"status={exc.status}"
-    if (exchange := _exchange(request)) is not None:
-        exchange.answered(exc.status, exc.text)
-    headers = {"allow": "POST"} if isinstance(exc, MethodNotAllowed) else None
-    # Unread upload left on a kept-alive connection would have to be read and thrown away: close it.
-    return envelope_response(
-        exc.status,
-        exc.text,
-        http_status=_settings(request).http_status,
-        close=not _body_complete(request),
-        headers=headers,
-    )
-
-
-async def _client_disconnect(request: Request, exc: Exception) -> Response:
-    request.state.access = "client disconnected"
-    return Response(status_code=CLIENT_CLOSED)
-
-
-async def _internal_error(request: Request, exc: Exception) -> Response:
-    logger.error("unexpected error answering %s %s", request.method, request.url.path, exc_info=exc)
-    if (exchange := _exchange(request)) is not None:
-        exchange.answered(500, INTERNAL_ERROR)
-    if request.url.path == DETECT_PATH:
-        return envelope_response(500, INTERNAL_ERROR, http_status=_settings(request).http_status, close=True)
-    return JSONResponse({"detail": INTERNAL_ERROR}, status_code=500)
 
 
 async def _watch_fixtures(runtime: Runtime) -> None:
@@ -125,9 +76,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.include_router(router)
     app.include_router(admin.router)
-    app.add_exception_handler(DetectError, _detect_error)
-    app.add_exception_handler(ClientDisconnect, _client_disconnect)
-    app.add_exception_handler(Exception, _internal_error)
+    app.add_exception_handler(DetectError, handlers.detect_error)
+    app.add_exception_handler(ClientDisconnect, handlers.client_disconnect)
+    app.add_exception_handler(Exception, handlers.internal_error)
+    app.add_middleware(DetectShortcut)
     app.add_middleware(JournalRecorder, journal=runtime.journal, path=DETECT_PATH)
     app.add_middleware(BodyLimit, prefix=admin.PREFIX, limit=settings.max_admin_bytes)
     if settings.cors_allowed:

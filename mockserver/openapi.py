@@ -7,7 +7,10 @@ written out here, from the same models and constants that the server itself uses
 
 from __future__ import annotations
 
+import copy
 from typing import Any
+
+from pydantic.json_schema import models_json_schema
 
 from .meta import MODES
 from .models import ErrorEnvelope, SuccessEnvelope
@@ -31,6 +34,9 @@ envelope arrives with HTTP 200. An answer sent before the body was read whole ca
 """
 
 DETECT_OPENAPI: dict[str, Any] = {
+    "tags": ["detect"],
+    "summary": "Find objects in photos",
+    "operationId": "objectsDetect",
     "description": DETECT_DESCRIPTION,
     "parameters": [
         {
@@ -91,17 +97,19 @@ DETECT_OPENAPI: dict[str, Any] = {
     },
 }
 
-_ERROR = "Request refused: the envelope's `body` says why."
-
-DETECT_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "model": SuccessEnvelope,
-        "description": "Processed (envelope status 200), or, with http_status=always_200, any envelope.",
-    },
-    400: {"model": ErrorEnvelope, "description": _ERROR},
-    403: {"model": ErrorEnvelope, "description": "Unsupported provider or refused token."},
-    405: {"model": ErrorEnvelope, "description": "Only POST is allowed."},
-    500: {"model": ErrorEnvelope, "description": "Internal Server Error (from a fixture, or a bug)."},
+COMPONENTS = "#/components/schemas/"
+_SUCCESS = {"$ref": COMPONENTS + SuccessEnvelope.__name__}
+_ERROR = {"$ref": COMPONENTS + ErrorEnvelope.__name__}
+DETECT_RESPONSES: dict[str, tuple[str, dict[str, Any]]] = {
+    "200": (
+        "Processed (envelope status 200), or, with http_status=always_200, any envelope.",
+        {"oneOf": [_SUCCESS, _ERROR]},
+    ),
+    "400": ("Request refused: the envelope's `body` says why.", _ERROR),
+    "403": ("Unsupported provider or refused token.", _ERROR),
+    "405": ("Only POST is allowed.", _ERROR),
+    "408": ("The request's headers or body did not arrive in time.", _ERROR),
+    "500": ("Internal Server Error (from a fixture, a scripted fault, or a bug).", _ERROR),
 }
 
 HEALTH_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -115,13 +123,18 @@ HEALTH_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def complete(schema: dict[str, Any], path: str, *, max_images: int) -> dict[str, Any]:
-    """Fill in what depends on the settings, and let a 200 carry either envelope (always_200)."""
-    components = "#/components/schemas/"
-    operation = schema["paths"][path]["post"]
+    """Add the detect operation, its shapes, and what depends on the settings, to FastAPI's schema."""
+    operation = copy.deepcopy(DETECT_OPENAPI)
     body = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
     body["properties"]["meta"]["properties"]["images"]["maxItems"] = max_images
-    content = operation["responses"]["200"]["content"]["application/json"]
-    content["schema"] = {
-        "oneOf": [{"$ref": components + SuccessEnvelope.__name__}, {"$ref": components + ErrorEnvelope.__name__}]
+    operation["responses"] = {
+        code: {"description": text, "content": {"application/json": {"schema": shape}}}
+        for code, (text, shape) in DETECT_RESPONSES.items()
     }
+    schema["paths"].setdefault(path, {})["post"] = operation
+    _, definitions = models_json_schema(
+        [(SuccessEnvelope, "serialization"), (ErrorEnvelope, "serialization")],
+        ref_template=COMPONENTS + "{model}",
+    )
+    schema.setdefault("components", {}).setdefault("schemas", {}).update(definitions["$defs"])
     return schema

@@ -1,4 +1,8 @@
-"""HTTP routes: parse the request, call the behaviour, serialise the answer. No decisions live here."""
+"""HTTP routes: parse the request, call the behaviour, serialise the answer. No decisions live here.
+
+`detect` is served by `endpoint.DetectShortcut` (past FastAPI's router) and described in `/openapi.json`
+by `openapi.py`; the router here has the detect path's other methods (405) and `/health`.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from .faultheader import HEADER, parse_header
 from .faults import EnvelopeFault, GatewayFault, TransportFault
 from .intake import take_in
 from .journal import Exchange
-from .openapi import DETECT_OPENAPI, DETECT_RESPONSES, HEALTH_RESPONSES
+from .openapi import HEALTH_RESPONSES
 from .outcomes import TransportResponse, gateway_response
 from .runtime import Runtime
 from .upload import Upload
@@ -32,14 +36,6 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
-@router.post(
-    DETECT_PATH,
-    summary="Find objects in photos",
-    tags=["detect"],
-    openapi_extra=DETECT_OPENAPI,
-    responses=DETECT_RESPONSES,
-    response_class=Response,
-)
 async def detect(request: Request) -> Response:
     """The vendor's detect method: the check table in order, then faults, fixtures and rules answer."""
     runtime = runtime_of(request)
