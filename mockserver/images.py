@@ -89,6 +89,48 @@ _BIGTIFF_LAYOUT = _TiffLayout(BIGTIFF_HEADER_SIZE, "Q", "Q", "HHQ8s")
 _Handler = Callable[[bytes], None]
 
 
+class _Inconclusive:
+    """The chunk ended before the header said anything."""
+
+
+_INCONCLUSIVE = _Inconclusive()
+
+
+def _jpeg_walk(view: memoryview) -> ImageInfo | None | _Inconclusive:
+    """The state machine's JPEG answer for a chunk that starts the file, or _INCONCLUSIVE if it ends first.
+
+    The same rules as the handlers below, without their per-byte bookkeeping.
+    """
+    pos, end = len(JPEG_SOI), len(view)
+    while True:
+        if pos >= end:
+            return _INCONCLUSIVE
+        if view[pos] != JPEG_MARKER_PREFIX:
+            return None
+        while pos < end and view[pos] == JPEG_MARKER_PREFIX:
+            pos += 1
+        if pos >= end:
+            return _INCONCLUSIVE
+        marker = view[pos]
+        pos += 1
+        if marker in JPEG_SOF_MARKERS:
+            if pos + JPEG_SOF_FIELDS.size > end:
+                return _INCONCLUSIVE
+            length, _precision, height, width, components = JPEG_SOF_FIELDS.unpack_from(view, pos)
+            consistent = components > 0 and length == JPEG_SOF_FIELDS.size + JPEG_SOF_COMPONENT_SIZE * components
+            return ImageInfo("jpeg", width, height) if consistent and width and height else None
+        if marker == JPEG_TEM or JPEG_RST0 <= marker <= JPEG_RST7:
+            continue
+        if marker in _JPEG_NO_FRAME:
+            return None
+        if pos + JPEG_LENGTH_SIZE > end:
+            return _INCONCLUSIVE
+        length = int.from_bytes(view[pos : pos + JPEG_LENGTH_SIZE], "big")
+        if length < JPEG_LENGTH_SIZE:
+            return None
+        pos += length
+
+
 class ImageInfo(NamedTuple):
     """Recognised image: ``format`` is ``"jpeg"``, ``"png"`` or ``"tiff"``; sizes are in pixels (> 0)."""
 
@@ -135,6 +177,12 @@ class ImageSniffer:
         view = memoryview(data)
         if view.ndim != 1 or view.itemsize != 1 or not view.c_contiguous:
             view = memoryview(view.tobytes())
+        if self._handler == self._sniff_signature and not self._buf and view[:SNIFF_SIZE] == JPEG_SOI:
+            # Most JPEG headers arrive whole in the first chunk: walk them in one go.
+            found = _jpeg_walk(view)
+            if not isinstance(found, _Inconclusive):
+                self._finish(found)
+                return
         pos, end = 0, len(view)
         while pos < end and not self._done:
             if self._skip:
