@@ -108,7 +108,7 @@ def serve(settings: Settings) -> None:
         log_config=log_config(settings.log_level),
         log_level=settings.log_level,
         access_log=False,
-        http=protocol_class(settings.header_timeout),
+        http=protocol_class(settings.header_timeout, settings.max_header_bytes),
         loop="uvloop" if sys.platform != "win32" else "asyncio",
         server_header=False,
         timeout_graceful_shutdown=settings.shutdown_timeout,

@@ -5,6 +5,8 @@
 - A deadline for the request line and headers: uvicorn waits forever for a client that connects and
   sends nothing, or sends its headers a byte at a time (slowloris). Past `header_timeout` seconds the
   server answers 408 in the vendor's envelope and closes.
+- A size limit for them: past `max_header_bytes` the server answers 431 and closes, instead of
+  collecting a megabyte of headers per connection.
 """
 
 from __future__ import annotations
@@ -18,24 +20,37 @@ from .envelope import encode, envelope
 
 TRANSPORT_EXTENSION = "mockserver.transport"
 DEFAULT_HEADER_TIMEOUT = 10.0
-REQUEST_TIMEOUT = 408
+DEFAULT_MAX_HEADER_BYTES = 64 * 1024
 
 
 class TransportExposingProtocol(HttpToolsProtocol):
-    """HttpToolsProtocol, plus the transport in the scope and a deadline for the headers."""
+    """HttpToolsProtocol, plus the transport in the scope, a deadline and a size limit for the headers."""
 
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
     _header_timer: asyncio.TimerHandle | None = None
+    _header_bytes = 0
+    _in_headers = True
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm_header_timer()
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_headers:
+            # While headers are incomplete every byte received so far belongs to them.
+            self._header_bytes += len(data)
+        super().data_received(data)
+        if self._in_headers and self._header_bytes > self.max_header_bytes and not self.transport.is_closing():
+            text = f"request headers larger than {self.max_header_bytes} bytes"
+            self._refuse(431, "Request Header Fields Too Large", text)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_header_timer()
         super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
+        self._in_headers, self._header_bytes = True, 0
         super().on_message_begin()
         extensions: dict[str, Any] = dict(self.scope.get("extensions") or {})
         extensions[TRANSPORT_EXTENSION] = {"transport": self.transport}
@@ -43,6 +58,7 @@ class TransportExposingProtocol(HttpToolsProtocol):
         self._arm_header_timer()
 
     def on_headers_complete(self) -> None:
+        self._in_headers = False
         self._cancel_header_timer()
         super().on_headers_complete()
 
@@ -57,19 +73,24 @@ class TransportExposingProtocol(HttpToolsProtocol):
 
     def _headers_too_slow(self) -> None:
         self._header_timer = None
-        if self.transport.is_closing():
-            return
-        body = encode(envelope(REQUEST_TIMEOUT, f"request headers not received within {self.header_timeout:g} s"))
+        if not self.transport.is_closing():
+            self._refuse(408, "Request Timeout", f"request headers not received within {self.header_timeout:g} s")
+
+    def _refuse(self, status: int, reason: str, text: str) -> None:
+        """Answer in the vendor's envelope before any app saw the request, and close."""
+        self._cancel_header_timer()
+        body = encode(envelope(status, text))
         self.transport.write(
-            b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\nconnection: close\r\n"
-            b"content-length: %d\r\n\r\n%s" % (len(body), body)
+            b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\nconnection: close\r\n"
+            b"content-length: %d\r\n\r\n%s" % (status, reason.encode(), len(body), body)
         )
         self.transport.close()
 
 
-def protocol_class(header_timeout: float) -> type[TransportExposingProtocol]:
-    """The protocol with this header deadline, for uvicorn's `http=` setting."""
-    return type("MockProtocol", (TransportExposingProtocol,), {"header_timeout": header_timeout})
+def protocol_class(header_timeout: float, max_header_bytes: int) -> type[TransportExposingProtocol]:
+    """The protocol with these header limits, for uvicorn's `http=` setting."""
+    limits = {"header_timeout": header_timeout, "max_header_bytes": max_header_bytes}
+    return type("MockProtocol", (TransportExposingProtocol,), limits)
 
 
 def transport_of(scope: Any) -> asyncio.Transport | None:

@@ -62,7 +62,7 @@ class MockServer:
             app,
             host=self.settings.host,
             port=self.settings.port,
-            http=protocol_class(self.settings.header_timeout),
+            http=protocol_class(self.settings.header_timeout, self.settings.max_header_bytes),
             log_config=None,
             log_level=self.settings.log_level,
             access_log=False,

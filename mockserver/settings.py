@@ -66,6 +66,7 @@ class Settings(BaseModel):
     max_faults: int = Field(1000, ge=1, description="Most faults armed at once.")
     max_fault_seconds: float = Field(300, gt=0, description="Longest a latency or hang fault holds a request.")
     header_timeout: float = Field(10, gt=0, description="Seconds a client has to send its request headers.")
+    max_header_bytes: int = Field(64 * 1024, ge=1024, description="Largest request line and headers, in bytes.")
     body_timeout: float = Field(30, gt=0, description="Seconds the server waits for the next chunk of a body.")
     max_body_seconds: float = Field(600, gt=0, description="Longest a request body may take to arrive.")
     max_admin_bytes: int = Field(1 * MIB, ge=1, description="Largest body the admin API accepts.")
