@@ -119,7 +119,7 @@ async def list_requests(
     journal = runtime_of(request).journal
     if wait:
         await journal.wait(query, count, wait)
-    return {"requests": journal.select(query, limit)}
+    return {"requests": [entry.document() for entry in journal.select(query, limit)]}
 
 
 @router.get("/requests/count", summary="How many journal entries match")

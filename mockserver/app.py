@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect
 
@@ -17,7 +18,7 @@ from .accesslog import AccessLog
 from .endpoint import DetectShortcut
 from .errors import DetectError, FixtureError
 from .journal import JournalRecorder
-from .limits import BodyLimit
+from .limits import RequestGuard
 from .openapi import complete
 from .routes import DETECT_PATH, router
 from .runtime import Runtime
@@ -77,11 +78,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(admin.router)
     app.add_exception_handler(DetectError, handlers.detect_error)
+    app.add_exception_handler(RequestValidationError, handlers.invalid_request)
     app.add_exception_handler(ClientDisconnect, handlers.client_disconnect)
     app.add_exception_handler(Exception, handlers.internal_error)
     app.add_middleware(DetectShortcut)
     app.add_middleware(JournalRecorder, journal=runtime.journal, path=DETECT_PATH)
-    app.add_middleware(BodyLimit, prefix=admin.PREFIX, limit=settings.max_admin_bytes)
     if settings.cors_allowed:
         app.add_middleware(
             CORSMiddleware,
@@ -92,6 +93,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_age=CORS_MAX_AGE,
         )
     app.add_middleware(AccessLog)
+    app.add_middleware(
+        RequestGuard,
+        detect_path=DETECT_PATH,
+        always_200=settings.http_status == "always_200",
+        max_bytes=settings.max_admin_bytes,
+        idle=settings.body_timeout,
+        total=settings.max_body_seconds,
+    )
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

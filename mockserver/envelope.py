@@ -41,12 +41,8 @@ def envelope_response(
     body: Any,
     *,
     http_status: HttpStatusMode,
-    close: bool = False,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """The envelope as an HTTP response; `close` ends the connection (the body was not read whole)."""
-    extra = dict(headers or {})
-    if close:
-        extra["connection"] = "close"
+    """The envelope as an HTTP response, its status mirrored or 200."""
     code = status if http_status == "mirror" else OK
-    return Response(encode(envelope(status, body)), status_code=code, media_type=JSON, headers=extra)
+    return Response(encode(envelope(status, body)), status_code=code, media_type=JSON, headers=headers)

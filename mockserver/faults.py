@@ -32,7 +32,8 @@ TRANSPORT_ACTIONS = ("reset", "close", "truncate", "malformed_json", "dribble", 
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinities would pass no bound check and serialise as nothing useful.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Match(_Strict):
@@ -54,7 +55,11 @@ class When(_Strict):
 
 
 class _Fault(_Strict):
-    id: str | None = Field(None, description="Assigned by the server; give one to replace a fault.")
+    id: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$",
+        description="Assigned by the server; give one (letters, digits, . _ : -) to replace a fault.",
+    )
     name: str = Field("", max_length=200, description="A label for people reading the list or the journal.")
     match: Match = Match()
     when: When = When()

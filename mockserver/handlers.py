@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from .envelope import envelope_response
@@ -18,17 +19,11 @@ from .journal import Exchange
 from .routes import DETECT_PATH
 from .runtime import Runtime
 from .settings import Settings
-from .upload import BodyStream
 
 logger = logging.getLogger("mockserver")
 
 INTERNAL_ERROR = "Internal Server Error"
 CLIENT_CLOSED = 499
-
-
-def _body_complete(request: Request) -> bool:
-    body = getattr(request.state, "body", None)
-    return isinstance(body, BodyStream) and body.complete
 
 
 def _settings(request: Request) -> Settings:
@@ -47,14 +42,8 @@ async def detect_error(request: Request, exc: Exception) -> Response:
     if (exchange := _exchange(request)) is not None:
         exchange.answered(exc.status, exc.text)
     headers = {"allow": "POST"} if isinstance(exc, MethodNotAllowed) else None
-    # Unread upload left on a kept-alive connection would have to be read and thrown away: close it.
-    return envelope_response(
-        exc.status,
-        exc.text,
-        http_status=_settings(request).http_status,
-        close=not _body_complete(request),
-        headers=headers,
-    )
+    # RequestGuard adds Connection: close when the body was not read whole.
+    return envelope_response(exc.status, exc.text, http_status=_settings(request).http_status, headers=headers)
 
 
 async def client_disconnect(request: Request, exc: Exception) -> Response:
@@ -67,5 +56,24 @@ async def internal_error(request: Request, exc: Exception) -> Response:
     if (exchange := _exchange(request)) is not None:
         exchange.answered(500, INTERNAL_ERROR)
     if request.url.path == DETECT_PATH:
-        return envelope_response(500, INTERNAL_ERROR, http_status=_settings(request).http_status, close=True)
+        return envelope_response(500, INTERNAL_ERROR, http_status=_settings(request).http_status)
     return JSONResponse({"detail": INTERNAL_ERROR}, status_code=500)
+
+
+def _readable(loc: tuple[int | str, ...]) -> list[int | str]:
+    # pydantic names union members in locations ("tagged-union[EnvelopeFault,...]"): nobody wrote those.
+    return [part for part in loc if not (isinstance(part, str) and "[" in part)]
+
+
+async def invalid_request(request: Request, exc: Exception) -> Response:
+    """422 for an admin call whose parameters or JSON do not fit: where, and why; never the input itself."""
+    assert isinstance(exc, RequestValidationError)
+    detail = [
+        {
+            "loc": _readable(tuple(error["loc"])),
+            "msg": error["msg"].removeprefix("Value error, "),
+            "type": error["type"],
+        }
+        for error in exc.errors()
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)

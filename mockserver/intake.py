@@ -24,14 +24,11 @@ class Intake:
 
 
 async def take_in(request: Request, settings: Settings, tokens: TokenPolicy, upload: Upload) -> Intake:
-    """Rows 1–18 in order; the first failure raises. `upload` fills up as the body streams in.
-
-    The body stream is kept as `request.state.body`, so the error handler knows whether it was read whole.
-    """
+    """Rows 1–18 in order; the first failure raises. `upload` fills up as the body streams in."""
     credentials = authenticate(first_values(request.query_params.multi_items()), tokens)
     boundary = boundary_of(request.headers.get("content-type"))
     check_declared_length(request.headers, settings.request_limit)
-    body = request.state.body = BodyStream(
+    body = BodyStream(
         request.stream(), settings.request_limit, idle=settings.body_timeout, total=settings.max_body_seconds
     )
     reader = MultipartReader(

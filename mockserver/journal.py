@@ -3,7 +3,8 @@
 An entry holds the time, the session, the query (tokens cut to their first 6 characters), the parsed
 `meta`, each part's name, filename, content type, size and SHA-256 (never the bytes), the envelope
 status and text, the HTTP status, the faults applied and the time taken. The journal keeps the last
-`size` entries; a test can wait on it instead of sleeping.
+`size` entries within a byte budget (oldest dropped first); a test can wait on it instead of sleeping.
+Entries are compact: meta is kept as its bytes and parsed when listed, long names are cut.
 """
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ SESSION_HEADER = b"x-mock-session"
 SECRET_PARAMS = ("oauth_token",)
 MAX_SESSION_CHARS = 200
 META_PREVIEW = 200
+# What one entry may hold, so a hostile request costs the journal little: names and query values are
+# cut, only the first parts are listed, and only a small meta is read for the filters.
+MAX_TEXT = 256
+MAX_PARTS_KEPT = 256
+MAX_QUERY_PARAMS = 32
+MAX_SUMMARY_BYTES = 64 * 1024
+RECORD_OVERHEAD = 600
+PART_OVERHEAD = 120
 
 
 def cut_secret(value: str) -> str:
@@ -61,45 +70,115 @@ class Exchange:
         self.status, self.text = status, text
 
 
-def _meta(upload: Upload | None) -> tuple[Any, str | None]:
-    if upload is None or upload.meta is None:
-        return None, None
+def _cut(text: str | None, limit: int = MAX_TEXT) -> str | None:
+    return text if text is None or len(text) <= limit else text[:limit] + "…"
+
+
+def _summary(raw: bytes | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The modes and image names a meta asks for, for the journal's filters; none if it is not small JSON."""
+    if raw is None or len(raw) > MAX_SUMMARY_BYTES:
+        return (), ()
     try:
-        return json.loads(upload.meta), None
+        document = json.loads(raw)
     except (ValueError, RecursionError):
-        return None, upload.meta[:META_PREVIEW].decode("utf-8", "replace")
+        return (), ()
+    if not isinstance(document, dict):
+        return (), ()
+    modes = document.get("mode")
+    images = document.get("images")
+    return (
+        tuple(mode for mode in modes if isinstance(mode, str)) if isinstance(modes, list) else (),
+        tuple(item["name"] for item in images if isinstance(item, dict) and isinstance(item.get("name"), str))
+        if isinstance(images, list)
+        else (),
+    )
 
 
-def _entry(entry_id: int, exchange: Exchange, http_status: int | None, elapsed: float) -> dict[str, Any]:
-    meta, unparsed = _meta(exchange.upload)
-    parts = exchange.upload.parts if exchange.upload is not None else []
-    return {
-        "id": entry_id,
-        "time": datetime.fromtimestamp(exchange.started, UTC).isoformat(timespec="milliseconds"),
-        "session": exchange.session,
-        "query": {
-            key: cut_secret(value) if key in SECRET_PARAMS else value
-            for key, value in first_values(exchange.query).items()
-        },
-        "meta": meta,
-        "meta_unparsed": unparsed,
-        "parts": [
-            {
-                "name": part.name,
-                "filename": part.filename,
-                "content_type": part.content_type,
-                "size": part.size,
-                "sha256": part.sha256,
-                "complete": part.complete,
-            }
-            for part in parts
-        ],
-        "status": exchange.status,
-        "body": exchange.text,
-        "http_status": http_status,
-        "faults": [{"id": armed.id, "type": armed.spec.type, "name": armed.spec.name} for armed in exchange.faults],
-        "duration_ms": round(elapsed * 1000, 3),
-    }
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One journalled request, kept compact: meta as its raw bytes, parsed only when listed."""
+
+    id: int
+    started: float
+    session: str | None
+    query: dict[str, str]
+    meta: bytes | None
+    modes: tuple[str, ...]
+    names: tuple[str, ...]
+    parts: tuple[tuple[str, str | None, str | None, int, str | None, bool], ...]
+    parts_total: int
+    status: int | None
+    text: str | None
+    http_status: int | None
+    faults: tuple[tuple[str, str, str], ...]
+    duration_ms: float
+
+    @classmethod
+    def of(cls, entry_id: int, exchange: Exchange, http_status: int | None, elapsed: float) -> Record:
+        upload = exchange.upload
+        parts = upload.parts if upload is not None else []
+        meta = upload.meta if upload is not None else None
+        modes, names = _summary(meta)
+        return cls(
+            id=entry_id,
+            started=exchange.started,
+            session=exchange.session,
+            query={
+                _cut(key) or "": _cut(cut_secret(value) if key in SECRET_PARAMS else value) or ""
+                for key, value in itertools.islice(first_values(exchange.query).items(), MAX_QUERY_PARAMS)
+            },
+            meta=meta,
+            modes=modes,
+            names=names,
+            parts=tuple(
+                (_cut(part.name) or "", _cut(part.filename), _cut(part.content_type), part.size, part.sha256,
+                 part.complete)
+                for part in parts[:MAX_PARTS_KEPT]
+            ),
+            parts_total=len(parts),
+            status=exchange.status,
+            text=exchange.text,
+            http_status=http_status,
+            faults=tuple((armed.id, armed.spec.type, armed.spec.name) for armed in exchange.faults),
+            duration_ms=round(elapsed * 1000, 3),
+        )
+
+    @property
+    def cost(self) -> int:
+        """About how many bytes this record holds: what the journal's byte budget counts."""
+        texts = sum(len(part[0]) + len(part[1] or "") + len(part[2] or "") for part in self.parts)
+        return RECORD_OVERHEAD + len(self.meta or b"") + texts + PART_OVERHEAD * len(self.parts) + len(
+            self.text or ""
+        ) + sum(len(key) + len(value) for key, value in self.query.items())
+
+    def document(self) -> dict[str, Any]:
+        """The record as the admin API shows it (JournalEntry's shape)."""
+        meta: Any = None
+        unparsed: str | None = None
+        if self.meta is not None:
+            try:
+                meta = json.loads(self.meta)
+            except (ValueError, RecursionError):
+                unparsed = self.meta[:META_PREVIEW].decode("utf-8", "replace")
+        return {
+            "id": self.id,
+            "time": datetime.fromtimestamp(self.started, UTC).isoformat(timespec="milliseconds"),
+            "session": self.session,
+            "query": self.query,
+            "meta": meta,
+            "meta_unparsed": unparsed,
+            "parts": [
+                {"name": name, "filename": filename, "content_type": content_type, "size": size, "sha256": sha256,
+                 "complete": complete}
+                for name, filename, content_type, size, sha256, complete in self.parts
+            ],
+            "parts_total": self.parts_total,
+            "status": self.status,
+            "body": self.text,
+            "http_status": self.http_status,
+            "faults": [{"id": fault_id, "type": kind, "name": name} for fault_id, kind, name in self.faults],
+            "duration_ms": self.duration_ms,
+        }
 
 
 class PartRecord(BaseModel):
@@ -128,7 +207,8 @@ class JournalEntry(BaseModel):
     query: dict[str, str]
     meta: Any = Field(description="The parsed meta document, or None when it was missing or not JSON.")
     meta_unparsed: str | None = Field(description="The start of a meta that was not JSON.")
-    parts: list[PartRecord]
+    parts: list[PartRecord] = Field(description="The parts in order (the first 256).")
+    parts_total: int = Field(description="How many parts the body had.")
     status: int | None = Field(description="The envelope status; None when no envelope was sent.")
     body: str | None = Field(description="The envelope's error text, for refused or failed requests.")
     http_status: int | None = Field(description="None when no HTTP answer was sent (a transport fault).")
@@ -150,50 +230,53 @@ class Query:
     image: str | None = None
     since: int = 0
 
-    def __call__(self, entry: dict[str, Any]) -> bool:
-        if entry["id"] <= self.since:
+    def __call__(self, record: Record) -> bool:
+        if record.id <= self.since:
             return False
-        if self.session is not None and entry["session"] != self.session:
+        if self.session is not None and record.session != self.session:
             return False
-        if self.status is not None and entry["status"] != self.status:
+        if self.status is not None and record.status != self.status:
             return False
-        meta = entry["meta"] if isinstance(entry["meta"], dict) else {}
-        if self.mode is not None and self.mode not in (meta.get("mode") or []):
+        if self.mode is not None and self.mode not in record.modes:
             return False
-        if self.image is not None:
-            listed = [item.get("name") for item in meta.get("images") or [] if isinstance(item, dict)]
-            if self.image not in listed and self.image not in (part["name"] for part in entry["parts"]):
-                return False
+        if self.image is not None and self.image not in record.names:
+            return self.image in (part[0] for part in record.parts)
         return True
 
 
 class Journal:
-    """The last `size` entries, newest last."""
+    """The last `size` entries, newest last, holding at most about `max_bytes`."""
 
-    def __init__(self, size: int = 1000) -> None:
+    def __init__(self, size: int = 1000, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.size = size
-        self._entries: deque[dict[str, Any]] = deque(maxlen=size)
+        self.max_bytes = max_bytes
+        self._records: deque[Record] = deque()
+        self._bytes = 0
         self._ids = itertools.count(1)
         self._changed = asyncio.Event()
 
-    def record(self, exchange: Exchange, http_status: int | None, elapsed: float) -> dict[str, Any]:
-        entry = _entry(next(self._ids), exchange, http_status, elapsed)
-        self._entries.append(entry)
+    def record(self, exchange: Exchange, http_status: int | None, elapsed: float) -> Record:
+        entry = Record.of(next(self._ids), exchange, http_status, elapsed)
+        self._records.append(entry)
+        self._bytes += entry.cost
+        while self._records and (len(self._records) > self.size or self._bytes > self.max_bytes):
+            self._bytes -= self._records.popleft().cost
         self._changed.set()
         self._changed = asyncio.Event()
         return entry
 
-    def select(self, query: Query, limit: int | None = None) -> list[dict[str, Any]]:
-        found = [entry for entry in self._entries if query(entry)]
+    def select(self, query: Query, limit: int | None = None) -> list[Record]:
+        found = [entry for entry in self._records if query(entry)]
         return found[-limit:] if limit else found
 
     def clear(self, session: str | None = None) -> int:
-        kept = [entry for entry in self._entries if session is not None and entry["session"] != session]
-        removed = len(self._entries) - len(kept)
-        self._entries = deque(kept, maxlen=self.size)
+        kept = [entry for entry in self._records if session is not None and entry.session != session]
+        removed = len(self._records) - len(kept)
+        self._records = deque(kept)
+        self._bytes = sum(entry.cost for entry in kept)
         return removed
 
-    async def wait(self, query: Query, count: int, timeout: float) -> list[dict[str, Any]]:
+    async def wait(self, query: Query, count: int, timeout: float) -> list[Record]:
         """The matching entries once there are `count` of them, or whatever matches when `timeout` ends."""
         deadline = time.monotonic() + timeout
         while len(self.select(query)) < count and (left := deadline - time.monotonic()) > 0:
@@ -203,11 +286,11 @@ class Journal:
                 break
         return self.select(query)
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(self._entries)
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self._records)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._records)
 
 
 class JournalRecorder:

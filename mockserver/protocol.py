@@ -55,7 +55,18 @@ class TransportExposingProtocol(HttpToolsProtocol):
         extensions: dict[str, Any] = dict(self.scope.get("extensions") or {})
         extensions[TRANSPORT_EXTENSION] = {"transport": self.transport}
         self.scope["extensions"] = extensions
-        self._arm_header_timer()
+        if self._header_timer is None:
+            # A new connection's first request keeps the deadline it got when the connection was made.
+            self._arm_header_timer()
+
+    def send_400_response(self, msg: str) -> None:
+        # Bytes after a complete request that do not parse: uvicorn answers 400 at once and closes,
+        # losing the answer of the request still being served. Let that answer go out, then close.
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.cycle.keep_alive = False
+            self._cancel_header_timer()
+            return
+        super().send_400_response(msg)
 
     def on_headers_complete(self) -> None:
         self._in_headers = False

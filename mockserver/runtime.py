@@ -30,7 +30,7 @@ class Runtime:
             tokens=TokenPolicy.from_sources(settings.tokens, settings.tokens_file),
             fixtures=FixtureStore(settings.fixtures),
             faults=FaultBook(load_scenario(settings.scenario), max_faults=settings.max_faults),
-            journal=Journal(settings.journal_size),
+            journal=Journal(settings.journal_size, settings.journal_max_bytes),
         )
 
     def reset(self) -> None:

@@ -62,6 +62,9 @@ class Settings(BaseModel):
     scenario: Path | None = Field(None, description="Scenario file (YAML or JSON) of faults armed at start-up.")
     admin_token: str | None = Field(None, description="Token the admin API (/__admin/) requires; none: open.")
     journal_size: int = Field(1000, ge=0, description="Requests the journal keeps; the oldest go first.")
+    journal_max_bytes: int = Field(
+        64 * MIB, ge=0, description="About how much memory the journal may hold; the oldest go first."
+    )
     fixtures_poll: float = Field(1.0, ge=0, description="Seconds between checks for changed fixture files; 0: off.")
     max_faults: int = Field(1000, ge=1, description="Most faults armed at once.")
     max_fault_seconds: float = Field(300, gt=0, description="Longest a latency or hang fault holds a request.")

@@ -228,7 +228,6 @@ class BodyStream:
         self.idle = idle
         self.total = total
         self.received = 0
-        self.complete = False
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         loop = asyncio.get_running_loop()
@@ -251,7 +250,6 @@ class BodyStream:
                 raise BodyTooLarge(self.limit)
             if chunk:
                 yield chunk
-        self.complete = True
 
 
 async def receive_upload(
