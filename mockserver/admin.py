@@ -6,20 +6,26 @@ A fault posted with an `X-Mock-Session` header and no `match.session` is scoped 
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 
+from .envelope import encode
 from .errors import FixtureError
 from .faults import Fault
 from .journal import Query as JournalQuery
-from .journal import RequestList, session_of
+from .journal import Record, RequestList, session_of
 from .runtime import Runtime
 
 PREFIX = "/__admin"
 MAX_WAIT_SECONDS = 30
 MAX_LIMIT = 100_000
+LISTING_BATCH = 50
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -41,7 +47,27 @@ def require_admin(request: Request) -> None:
                             headers={"www-authenticate": "Bearer"})
 
 
-router = APIRouter(prefix=PREFIX, tags=["admin"], dependencies=[Depends(require_admin)])
+class Detail(BaseModel):
+    """An admin API error: what went wrong."""
+
+    detail: str
+
+
+def _documented(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": Detail, "description": ADMIN_ERRORS[code]} for code in codes}
+
+
+ADMIN_ERRORS = {
+    400: "The body is not JSON.",
+    401: "An admin token is configured (--admin-token) and this call did not send it.",
+    404: "No such fault.",
+    408: "The body did not arrive in time.",
+    409: "Arming these faults would pass --max-faults.",
+    413: "The body is larger than --max-admin-bytes.",
+}
+router = APIRouter(
+    prefix=PREFIX, tags=["admin"], dependencies=[Depends(require_admin)], responses=_documented(401, 408, 413)
+)
 
 
 def _scoped(fault: Fault, session: str | None) -> Fault:
@@ -50,7 +76,9 @@ def _scoped(fault: Fault, session: str | None) -> Fault:
     return fault.model_copy(update={"match": fault.match.model_copy(update={"session": session})})
 
 
-@router.post("/faults", status_code=201, summary="Arm one fault or a list of faults")
+@router.post(
+    "/faults", status_code=201, summary="Arm one fault or a list of faults", responses=_documented(400, 409)
+)
 async def add_faults(
     request: Request, faults: Annotated[Fault | list[Fault], Body(description="A fault, or a list of them.")]
 ) -> dict[str, Any]:
@@ -69,7 +97,7 @@ async def list_faults(request: Request, session: str | None = None) -> dict[str,
     return {"faults": [armed.describe() for armed in runtime_of(request).faults.listing(session)]}
 
 
-@router.get("/faults/{fault_id}", summary="One armed fault")
+@router.get("/faults/{fault_id}", summary="One armed fault", responses=_documented(404))
 async def get_fault(request: Request, fault_id: str) -> dict[str, Any]:
     armed = runtime_of(request).faults.get(fault_id)
     if armed is None:
@@ -77,7 +105,7 @@ async def get_fault(request: Request, fault_id: str) -> dict[str, Any]:
     return armed.describe()
 
 
-@router.delete("/faults/{fault_id}", status_code=204, summary="Disarm one fault")
+@router.delete("/faults/{fault_id}", status_code=204, summary="Disarm one fault", responses=_documented(404))
 async def delete_fault(request: Request, fault_id: str) -> Response:
     if not runtime_of(request).faults.remove(fault_id):
         raise HTTPException(404, f"no fault {fault_id!r}")
@@ -106,8 +134,21 @@ def journal_query(
     return JournalQuery(session, status, mode, image, since)
 
 
+async def _listing(entries: list[Record]) -> AsyncIterator[bytes]:
+    # One entry at a time: a listing never holds every parsed meta at once, and others get turns.
+    yield b'{"requests":['
+    for index, entry in enumerate(entries):
+        yield (b"," if index else b"") + encode(entry.document())
+        if index % LISTING_BATCH == LISTING_BATCH - 1:
+            await asyncio.sleep(0)
+    yield b"]}"
+
+
 @router.get(
-    "/requests", summary="The journal, newest last; can wait for an entry to arrive", response_model=RequestList
+    "/requests",
+    summary="The journal, newest last; can wait for an entry to arrive",
+    response_model=RequestList,
+    response_class=StreamingResponse,
 )
 async def list_requests(
     request: Request,
@@ -115,11 +156,11 @@ async def list_requests(
     limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT, description="Only the last N.")] = None,
     wait: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS, description="Seconds to wait for a match.")] = 0,
     count: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="How many matches to wait for.")] = 1,
-) -> dict[str, Any]:
+) -> StreamingResponse:
     journal = runtime_of(request).journal
     if wait:
         await journal.wait(query, count, wait)
-    return {"requests": [entry.document() for entry in journal.select(query, limit)]}
+    return StreamingResponse(_listing(journal.select(query, limit)), media_type="application/json")
 
 
 @router.get("/requests/count", summary="How many journal entries match")
@@ -147,7 +188,11 @@ async def list_fixtures(request: Request) -> dict[str, Any]:
     }
 
 
-@router.post("/fixtures/reload", summary="Load the fixtures folder again; a broken file keeps the old set")
+@router.post(
+    "/fixtures/reload",
+    summary="Load the fixtures folder again; a broken file keeps the old set",
+    responses={422: {"model": Detail, "description": "A fixture is broken: file, place and reason."}},
+)
 async def reload_fixtures(request: Request) -> dict[str, Any]:
     store = runtime_of(request).fixtures
     try:

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from . import __version__, admin, handlers
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.add_exception_handler(DetectError, handlers.detect_error)
     app.add_exception_handler(RequestValidationError, handlers.invalid_request)
+    app.add_exception_handler(StarletteHTTPException, handlers.http_error)
     app.add_exception_handler(ClientDisconnect, handlers.client_disconnect)
     app.add_exception_handler(Exception, handlers.internal_error)
     app.add_middleware(DetectShortcut)

@@ -93,7 +93,7 @@ class Armed:
 
     def describe(self) -> dict[str, object]:
         return {
-            **self.spec.model_dump(exclude={"id"}),
+            **self.spec.model_dump(mode="json", exclude={"id"}, exclude_none=True),
             "id": self.id,
             "seen": self.seen,
             "fired": self.fired,

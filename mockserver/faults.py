@@ -16,9 +16,10 @@ with `probability` p drawn from `seed` (the same seed gives the same sequence of
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 GATEWAY_STATUSES = (429, 502, 503, 504)
 GATEWAY_REASONS = {
@@ -31,9 +32,57 @@ IMAGE_ERRORS = {1: "permanent error", 2: "internal error: image crc mismatch"}
 TRANSPORT_ACTIONS = ("reset", "close", "truncate", "malformed_json", "dribble", "hang")
 
 
+def _not_null(value: object) -> object:
+    if value is None:
+        raise ValueError("must not be null: leave the field out instead")
+    return value
+
+
+T = TypeVar("T")
+# An optional field whose JSON form is "absent or a value", never null: the schema's `not`/`required`
+# rules below then say exactly which combinations the server takes.
+Absent = Annotated[T | SkipJsonSchema[None], BeforeValidator(_not_null)]
+
+
+def _whole(value: object) -> object:
+    # JSON Schema counts 3.0 as an integer; Python's strict int would not.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# Constraints before the validator, so they reach the JSON Schema as minimum/maximum.
+Whole = Annotated[int, BeforeValidator(_whole)]
+Index = Annotated[int, Field(ge=0), BeforeValidator(_whole)]
+Count = Annotated[int, Field(ge=1), BeforeValidator(_whole)]
+Share = Annotated[float, Field(gt=0, le=1)]
+Millis = Annotated[float, Field(ge=0)]
+PositiveMillis = Annotated[float, Field(gt=0)]
+
+
+def _exclusive(*groups: tuple[str, ...]) -> dict[str, Any]:
+    """JSON Schema: at most one of these groups of fields may appear."""
+    pairs = [
+        {"required": [*first, *second]}
+        for index, first in enumerate(groups)
+        for second in groups[index + 1 :]
+    ]
+    return {"not": {"anyOf": pairs}}
+
+
+def _schema_rules(*rules: dict[str, Any]) -> Any:
+    def extra(schema: dict[str, Any]) -> None:
+        # The discriminator has a default for Python callers, but JSON must say which fault it is.
+        schema["required"] = sorted({*schema.get("required", []), "type"})
+        if rules:
+            schema["allOf"] = list(rules)
+
+    return extra
+
+
 class _Strict(BaseModel):
-    # NaN and infinities would pass no bound check and serialise as nothing useful.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    # Strict: "100" or false is not a number here. NaN and infinities would pass no bound check.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 class Match(_Strict):
@@ -48,10 +97,10 @@ class Match(_Strict):
 class When(_Strict):
     """When a matching request gets the fault. Default: always."""
 
-    times: int | None = Field(None, ge=1, description="Fire at most this many times, then stay quiet.")
-    after: int = Field(0, ge=0, description="Let this many matching requests through first.")
+    times: Count | None = Field(None, description="Fire at most this many times, then stay quiet.")
+    after: Index = Field(0, description="Let this many matching requests through first.")
     probability: float | None = Field(None, ge=0, le=1, description="Fire with this probability.")
-    seed: int = Field(0, description="Seed of the probability draws (and random images, random latency).")
+    seed: Whole = Field(0, description="Seed of the probability draws (and random images, random latency).")
 
 
 class _Fault(_Strict):
@@ -68,20 +117,24 @@ class _Fault(_Strict):
 class EnvelopeFault(_Fault):
     """The whole request fails with the vendor's envelope."""
 
+    model_config = ConfigDict(json_schema_extra=_schema_rules())
+
     type: Literal["envelope"] = "envelope"
-    status: int = Field(500, ge=200, le=599)
+    status: Annotated[int, Field(ge=200, le=599), BeforeValidator(_whole)] = 500
     body: str = Field("Internal Server Error", max_length=10_000)
 
 
 class ImageFault(_Fault):
     """Some images fail in every mode; the others are answered as usual."""
 
+    model_config = ConfigDict(json_schema_extra=_schema_rules(_exclusive(("image",), ("position",), ("share",))))
+
     type: Literal["image_error"] = "image_error"
-    status: Literal[1, 2] = 2
+    status: Annotated[Literal[1, 2], BeforeValidator(_whole)] = 2
     error: str | None = Field(None, max_length=10_000, description="Default: the vendor's text for the status.")
-    image: str | None = Field(None, description="The image of this name.")
-    position: int | None = Field(None, ge=0, description="The image at this position of meta.images (from 0).")
-    share: float | None = Field(None, gt=0, le=1, description="Each image fails with this probability.")
+    image: Absent[str] = Field(None, description="The image of this name.")
+    position: Absent[Index] = Field(None, description="The image at this position of meta.images (from 0).")
+    share: Absent[Share] = Field(None, description="Each image fails with this probability.")
 
     @model_validator(mode="after")
     def _one_target(self) -> ImageFault:
@@ -98,9 +151,11 @@ class ImageFault(_Fault):
 class GatewayFault(_Fault):
     """What a proxy in front of the service answers: an HTML page, not an envelope."""
 
+    model_config = ConfigDict(json_schema_extra=_schema_rules())
+
     type: Literal["gateway"] = "gateway"
-    status: Literal[429, 502, 503, 504] = 503
-    retry_after: int | None = Field(None, ge=0, description="Seconds; default 1 for 429 and 503.")
+    status: Annotated[Literal[429, 502, 503, 504], BeforeValidator(_whole)] = 503
+    retry_after: Index | None = Field(None, description="Seconds; default 1 for 429 and 503.")
     body: str | None = Field(None, max_length=100_000, description="Default: an nginx-style error page.")
 
     @property
@@ -121,37 +176,50 @@ class GatewayFault(_Fault):
 
 
 class LatencyFault(_Fault):
-    """The answer is held back: `ms`, or `min_ms`..`max_ms`, or log-normal around `median_ms`."""
+    """The answer is held back: `ms`, or uniform between `min_ms` and `max_ms`, or log-normal around
+    `median_ms`; plus `per_image_ms` for each image. Nothing given: no delay."""
+
+    model_config = ConfigDict(
+        json_schema_extra=_schema_rules(
+            _exclusive(("ms",), ("min_ms",), ("median_ms",)),
+            _exclusive(("ms",), ("max_ms",), ("median_ms",)),
+            # min_ms and max_ms come together or not at all.
+            {"anyOf": [{"required": ["min_ms", "max_ms"]}, {"not": {"anyOf": [{"required": ["min_ms"]},
+                                                                               {"required": ["max_ms"]}]}}]},
+        )
+    )
 
     type: Literal["latency"] = "latency"
-    ms: float | None = Field(None, ge=0)
-    min_ms: float | None = Field(None, ge=0)
-    max_ms: float | None = Field(None, ge=0)
-    median_ms: float | None = Field(None, gt=0)
+    ms: Absent[Millis] = Field(None)
+    min_ms: Absent[Millis] = Field(None, description="One end of a uniform range (either order).")
+    max_ms: Absent[Millis] = Field(None, description="The other end of the range.")
+    median_ms: Absent[PositiveMillis] = Field(None)
     sigma: float = Field(0.5, gt=0, le=5)
     per_image_ms: float = Field(0, ge=0, description="Added once per image, so big batches are slower.")
 
     @model_validator(mode="after")
     def _one_distribution(self) -> LatencyFault:
-        fixed, uniform, lognormal = self.ms is not None, self.min_ms is not None or self.max_ms is not None, (
-            self.median_ms is not None
-        )
-        if fixed + uniform + lognormal > 1:
-            raise ValueError("choose one of ms, min_ms/max_ms, median_ms")
-        if uniform and (self.min_ms is None or self.max_ms is None or self.min_ms > self.max_ms):
-            raise ValueError("a uniform latency needs min_ms <= max_ms")
-        if not (fixed or uniform or lognormal or self.per_image_ms):
-            raise ValueError("needs ms, min_ms/max_ms, median_ms or per_image_ms")
+        uniform = (self.min_ms is not None, self.max_ms is not None)
+        if uniform[0] != uniform[1]:
+            raise ValueError("a uniform latency needs both min_ms and max_ms")
+        chosen = [name for name, given in (("ms", self.ms is not None), ("min_ms/max_ms", uniform[0]),
+                                           ("median_ms", self.median_ms is not None)) if given]
+        if len(chosen) > 1:
+            raise ValueError(f"choose one of ms, min_ms/max_ms, median_ms (got {', '.join(chosen)})")
         return self
 
 
 class TransportFault(_Fault):
     """The connection itself misbehaves; only a real socket shows it (see the README)."""
 
+    model_config = ConfigDict(json_schema_extra=_schema_rules())
+
     type: Literal["transport"] = "transport"
     action: Literal["reset", "close", "truncate", "malformed_json", "dribble", "hang"]
-    keep_bytes: int | None = Field(None, ge=0, description="truncate: body bytes sent before closing (default half).")
-    chunk_bytes: int = Field(16, ge=1, le=65536, description="dribble: bytes per write.")
+    keep_bytes: Index | None = Field(None, description="truncate: body bytes sent before closing (default half).")
+    chunk_bytes: Annotated[int, Field(ge=1, le=65536), BeforeValidator(_whole)] = Field(
+        16, description="dribble: bytes per write."
+    )
     interval_ms: float = Field(100, ge=0, le=60_000, description="dribble: pause between writes.")
 
 

@@ -10,13 +10,17 @@ from __future__ import annotations
 import logging
 
 from fastapi import Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
+from . import admin
 from .envelope import envelope_response
 from .errors import DetectError, MethodNotAllowed
 from .journal import Exchange
-from .routes import DETECT_PATH
+from .routes import DETECT_PATH, router
 from .runtime import Runtime
 from .settings import Settings
 
@@ -24,6 +28,7 @@ logger = logging.getLogger("mockserver")
 
 INTERNAL_ERROR = "Internal Server Error"
 CLIENT_CLOSED = 499
+METHOD_NOT_ALLOWED = 405
 
 
 def _settings(request: Request) -> Settings:
@@ -77,3 +82,23 @@ async def invalid_request(request: Request, exc: Exception) -> Response:
         for error in exc.errors()
     ]
     return JSONResponse({"detail": detail}, status_code=422)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's answer to an HTTP error, with a 405's Allow listing every method the path has.
+
+    The router answers 405 from the first route that matched the path only, so `Allow` missed the
+    methods of the path's other routes.
+    """
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == METHOD_NOT_ALLOWED:
+        routes = (*request.app.routes, *router.routes, *admin.router.routes)
+        allowed = {
+            method
+            for route in routes
+            if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path)
+            for method in route.methods
+        }
+        headers = {key: value for key, value in (exc.headers or {}).items() if key.lower() != "allow"}
+        exc.headers = {**headers, "allow": ", ".join(sorted(allowed))}
+    return await http_exception_handler(request, exc)

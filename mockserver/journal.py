@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .auth import first_values
 from .errors import TokenRefused
 from .faultbook import Armed
+from .jsondoc import JSONError, load
 from .upload import Upload
 
 SESSION_HEADER = b"x-mock-session"
@@ -37,6 +37,7 @@ MAX_TEXT = 256
 MAX_PARTS_KEPT = 256
 MAX_QUERY_PARAMS = 32
 MAX_SUMMARY_BYTES = 64 * 1024
+MAX_SHOWN_META = 128 * 1024
 RECORD_OVERHEAD = 600
 PART_OVERHEAD = 120
 
@@ -79,8 +80,8 @@ def _summary(raw: bytes | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if raw is None or len(raw) > MAX_SUMMARY_BYTES:
         return (), ()
     try:
-        document = json.loads(raw)
-    except (ValueError, RecursionError):
+        document = load(raw)
+    except JSONError:
         return (), ()
     if not isinstance(document, dict):
         return (), ()
@@ -157,8 +158,11 @@ class Record:
         unparsed: str | None = None
         if self.meta is not None:
             try:
-                meta = json.loads(self.meta)
-            except (ValueError, RecursionError):
+                if len(self.meta) > MAX_SHOWN_META:
+                    # Parsed JSON can take 30 times its text: a huge meta is shown by its start only.
+                    raise JSONError("too large to show parsed")
+                meta = load(self.meta)
+            except JSONError:
                 unparsed = self.meta[:META_PREVIEW].decode("utf-8", "replace")
         return {
             "id": self.id,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,20 +16,10 @@ from .errors import (
     TooManyImages,
     UnknownMode,
 )
+from .jsondoc import DEFAULT_MAX_DEPTH, JSONError, load
 
 # The page's five, and the two that the vendor's OpenAPI adds and real clients send.
 MODES = ("object", "object2", "scene", "car_number", "multiobject", "pedestrian", "selfie")
-# Real meta is three levels deep; unknown keys are allowed, but not a JSON bomb.
-DEFAULT_MAX_DEPTH = 32
-# JSON may carry lone UTF-16 surrogates (the escape \ud800 alone); they cannot be written back as UTF-8.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def scrub(text: str) -> str:
-    """A JSON string as the vendor's Go decoder sees it: lone surrogates become U+FFFD."""
-    return _LONE_SURROGATE.sub("\ufffd", text)
-
-
 @dataclass(frozen=True, slots=True)
 class Meta:
     """A valid meta: the modes asked for (each once, first-seen order) and the image names, in order."""
@@ -41,41 +29,20 @@ class Meta:
     document: dict[str, Any]
 
 
-def _depth(value: Any) -> int:
-    depth, level = 0, [value]
-    while level:
-        depth += 1
-        level = [
-            child
-            for item in level
-            if isinstance(item, dict | list)
-            for child in (item.values() if isinstance(item, dict) else item)
-        ]
-    return depth
-
-
 def parse_document(raw: bytes | None, *, max_bytes: int, over_limit: bool = False,
                    max_depth: int = DEFAULT_MAX_DEPTH) -> dict[str, Any]:
-    """Rows 8–9: meta is present, not empty, and a JSON object."""
+    """Rows 8–9: meta is present, not empty, and a JSON object (decoded as Go does: `jsondoc`)."""
     if not raw and not over_limit:
         raise EmptyMeta()
     if over_limit:
         raise InvalidMeta(f"larger than {max_bytes} bytes")
     assert raw is not None
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidMeta(f"not valid UTF-8 at byte {exc.start}") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
+        document = load(raw, max_depth=max_depth)
+    except JSONError as exc:
         raise InvalidMeta(str(exc)) from None
-    except RecursionError:
-        raise InvalidMeta(f"nested deeper than {max_depth} levels") from None
     if not isinstance(document, dict):
         raise InvalidMeta(f"not a JSON object but {type(document).__name__}")
-    if _depth(document) > max_depth:
-        raise InvalidMeta(f"nested deeper than {max_depth} levels")
     return document
 
 
@@ -86,7 +53,7 @@ def check_modes(document: dict[str, Any]) -> tuple[str, ...]:
         raise EmptyMode()
     for mode in modes:
         if mode not in MODES:
-            raise UnknownMode(scrub(mode))
+            raise UnknownMode(mode)
     return tuple(dict.fromkeys(modes))
 
 
@@ -102,7 +69,7 @@ def check_images(document: dict[str, Any], *, max_images: int) -> tuple[str, ...
     if len(texts) != len(names):
         raise EmptyImageName()
     unique: dict[str, None] = {}
-    for name in map(scrub, texts):
+    for name in texts:
         if name in unique:
             raise DuplicateImageName(name)
         unique[name] = None

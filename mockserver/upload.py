@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -31,6 +32,10 @@ MAX_BOUNDARY_BYTES = 256
 # One header line of a part (Content-Disposition with a long filename is the largest in practice).
 MAX_PART_HEADER_BYTES = 8 * 1024
 MAX_PART_HEADERS = 16
+# Text before the first boundary is allowed (RFC 2046); a body that is all preamble is not multipart.
+MAX_PREAMBLE_BYTES = 64 * 1024
+# python-multipart's messages end with a position inside the chunk it was given: meaningless to a client.
+_CHUNK_POSITION = re.compile(r"( at \d+| \(\d+\))$")
 
 
 def boundary_of(content_type: str | None) -> bytes:
@@ -49,6 +54,12 @@ def check_declared_length(headers: Mapping[str, str], limit: int) -> None:
     declared = headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(limit)
+
+
+def _reason(exc: MultipartParseError) -> str:
+    """The parser's reason, without its position: that counts from the start of a chunk (sometimes of a
+    header), so the same body split differently would get a different text."""
+    return _CHUNK_POSITION.sub("", str(exc))
 
 
 def _text(raw: bytes) -> str:
@@ -114,6 +125,9 @@ class MultipartReader:
         self._hash: HASH | None = None
         self._sniffer: ImageSniffer | None = None
         self._news: list[Part] = []
+        self._delimiter = b"--" + boundary
+        self._carry: bytes | None = b""
+        self._received = 0
         self._parser = MultipartParser(
             boundary,
             {
@@ -132,14 +146,33 @@ class MultipartReader:
     def feed(self, chunk: bytes) -> list[Part]:
         """Parse one chunk; returns the parts that ended, or went over the image limit, inside it."""
         self._news = []
+        self._received += len(chunk)
+        if self._carry is not None:
+            # Still in the preamble (RFC 2046 allows text before the first boundary): look for it.
+            data = self._carry + chunk
+            found = self._first_delimiter(data)
+            if found < 0:
+                self._carry = data[-len(self._delimiter) :]
+                if self._received > MAX_PREAMBLE_BYTES:
+                    raise MalformedMultipart(f"no boundary in the first {MAX_PREAMBLE_BYTES} bytes")
+                return self._news
+            chunk, self._carry = data[found:], None
         try:
             self._parser.write(chunk)
         except MultipartParseError as exc:
-            raise MalformedMultipart(str(exc)) from None
+            raise MalformedMultipart(_reason(exc)) from None
         return self._news
+
+    def _first_delimiter(self, data: bytes) -> int:
+        if data.startswith(self._delimiter):
+            return 0
+        line = data.find(b"\n" + self._delimiter)
+        return line + 1 if line >= 0 else -1
 
     def close(self) -> Upload:
         """The body has ended: it must have ended with the closing boundary (row 7)."""
+        if self._carry is not None and self._received:
+            raise MalformedMultipart("the boundary of the Content-Type never appears in the body")
         if self._parser.state != MultipartState.END:
             raise MalformedMultipart("body ends before the closing boundary")
         return self.upload
