@@ -3,11 +3,35 @@
 from __future__ import annotations
 
 import logging
+import logging.handlers
+import queue
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger("mockserver.access")
+
+
+class _RecordQueueHandler(logging.handlers.QueueHandler):
+    """Queues the record as it is: formatting happens on the listener's thread, not the event loop's."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record
+
+
+def log_off_the_loop() -> logging.handlers.QueueListener:
+    """Move the access log's formatting and writing to a thread; returns the listener to stop at exit.
+
+    One line per request is the busiest logging the server does; on the event loop it cost a tenth of
+    a small request. The lines keep their order (one queue, one thread). Call after logging is configured.
+    """
+    lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    handlers = logging.getLogger("mockserver").handlers
+    logger.handlers = [_RecordQueueHandler(lines)]
+    logger.propagate = False
+    listener = logging.handlers.QueueListener(lines, *handlers, respect_handler_level=True)
+    listener.start()
+    return listener
 
 
 def printable(text: str) -> str:

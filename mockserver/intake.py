@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 from starlette.requests import Request
 
 from .auth import Credentials, TokenPolicy, authenticate, first_values
 from .batch import Image, select_images
-from .meta import Meta, parse_meta, wanted_names
+from .meta import Meta, MetaCheck
 from .settings import Settings
 from .upload import BodyStream, MultipartReader, Upload, boundary_of, check_declared_length, receive_upload
 
@@ -38,8 +37,8 @@ async def take_in(request: Request, settings: Settings, tokens: TokenPolicy, upl
         max_parts=settings.max_parts,
         upload=upload,
     )
-    max_images, max_meta = settings.max_images, settings.max_meta_bytes
-    await receive_upload(body, reader, partial(wanted_names, max_images=max_images, max_bytes=max_meta))
-    meta = parse_meta(upload.meta, over_limit=upload.meta_over_limit, max_images=max_images, max_bytes=max_meta)
+    check = MetaCheck(max_images=settings.max_images, max_bytes=settings.max_meta_bytes)
+    await receive_upload(body, reader, check.wanted)
+    meta = check(upload.meta, over_limit=upload.meta_over_limit)
     images = select_images(meta, upload, max_image_bytes=settings.max_image_bytes)
     return Intake(credentials, meta, images)

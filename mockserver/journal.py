@@ -63,6 +63,8 @@ class Exchange:
     session: str | None = None
     query: list[tuple[str, str]] = field(default_factory=list)
     upload: Upload | None = None
+    # What a valid meta asked for, once the route knows it (saves the journal parsing meta again).
+    asked: tuple[tuple[str, ...], tuple[str, ...]] | None = None
     status: int | None = None
     text: str | None = None
     faults: list[Armed] = field(default_factory=list)
@@ -119,7 +121,7 @@ class Record:
         upload = exchange.upload
         parts = upload.parts if upload is not None else []
         meta = upload.meta if upload is not None else None
-        modes, names = _summary(meta)
+        modes, names = exchange.asked if exchange.asked is not None else _summary(meta)
         return cls(
             id=entry_id,
             started=exchange.started,

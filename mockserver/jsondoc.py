@@ -59,6 +59,9 @@ def depth(value: Any) -> int:
     return levels
 
 
+_DECODER = json.JSONDecoder(parse_constant=_constant, parse_int=_integer)
+
+
 def load(raw: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
     """Decode `raw`; raises JSONError with the reason."""
     try:
@@ -66,13 +69,14 @@ def load(raw: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
     except UnicodeDecodeError as exc:
         raise JSONError(f"not valid UTF-8 at byte {exc.start}") from None
     try:
-        document = json.loads(text, parse_constant=_constant, parse_int=_integer)
+        document = _DECODER.decode(text)
     except JSONError:
         raise
     except json.JSONDecodeError as exc:
         raise JSONError(str(exc)) from None
     except RecursionError:
         raise JSONError(f"nested deeper than {max_depth} levels") from None
-    if depth(document) > max_depth:
+    # Fewer brackets than the limit cannot nest past it: most documents need no walk.
+    if text.count("[") + text.count("{") > max_depth and depth(document) > max_depth:
         raise JSONError(f"nested deeper than {max_depth} levels")
     return _scrubbed(document) if _SURROGATE_ESCAPE.search(text) else document

@@ -86,9 +86,32 @@ def parse_meta(
     return Meta(modes, names, document)
 
 
-def wanted_names(raw: bytes, *, max_images: int, max_bytes: int) -> frozenset[str] | None:
-    """The image names a valid meta asks for, or None if meta fails a check (its error comes later)."""
-    try:
-        return frozenset(parse_meta(raw, max_images=max_images, max_bytes=max_bytes).names)
-    except DetectError:
-        return None
+class MetaCheck:
+    """Rows 8–15 for one request's meta, worked out once though asked twice: as soon as the meta part
+    arrives (which images are wanted, for an early refusal) and again at the end of the body."""
+
+    def __init__(self, *, max_images: int, max_bytes: int) -> None:
+        self.max_images = max_images
+        self.max_bytes = max_bytes
+        self._raw: bytes | None = None
+        self._outcome: Meta | DetectError | None = None
+
+    def __call__(self, raw: bytes | None, *, over_limit: bool = False) -> Meta:
+        """The valid meta, or the first failing row's error."""
+        if over_limit or raw is None or raw is not self._raw or self._outcome is None:
+            try:
+                self._outcome = parse_meta(raw, max_images=self.max_images, max_bytes=self.max_bytes,
+                                           over_limit=over_limit)
+            except DetectError as exc:
+                self._outcome = exc
+            self._raw = raw
+        if isinstance(self._outcome, DetectError):
+            raise self._outcome
+        return self._outcome
+
+    def wanted(self, raw: bytes) -> frozenset[str] | None:
+        """The image names a valid meta asks for, or None if meta fails a check (its error comes later)."""
+        try:
+            return frozenset(self(raw).names)
+        except DetectError:
+            return None

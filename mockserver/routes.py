@@ -46,6 +46,7 @@ async def detect(request: Request) -> Response:
     exchange.upload = Upload()
     intake = await take_in(request, settings, runtime.tokens, exchange.upload)
     meta, images = intake.meta, intake.images
+    exchange.asked = (meta.modes, meta.names)
     request.state.access = f"images={len(images)} modes={','.join(meta.modes)}"
     facts = RequestFacts(exchange.session, intake.credentials.token, meta.modes, meta.names)
     decision = runtime.faults.decide(facts, header_faults)
