@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 KIB = 1024
 DEFAULT_INLINE_BYTES = 64 * KIB
 DEFAULT_BATCH_BYTES = 512 * KIB
-DEFAULT_MAX_BACKLOG = 4 * 1024 * KIB
+DEFAULT_MAX_BACKLOG = 1536 * KIB
 
 Job = Callable[[], None]
 
@@ -91,6 +91,8 @@ class Hashing:
         self.max_backlog = max_backlog
         self.queued = 0
         self.hashed = 0  # written by the worker thread only
+        # Set by a request waiting for its backlog to halve; resolved by the worker when it has.
+        self._waiter: tuple[asyncio.AbstractEventLoop, asyncio.Future[str]] | None = None
 
     @property
     def backlog(self) -> int:
@@ -110,15 +112,25 @@ class Hashing:
             self.hashed += size
             if finish is not None:
                 finish(work.hexdigest())
+            waiter = self._waiter
+            if waiter is not None and self.backlog <= self.max_backlog // 2:
+                self._waiter = None
+                _deliver(*waiter, "")
 
         _shared_worker().put(job)
 
     async def drain(self) -> None:
-        """Wait until the worker has done everything this request handed over so far."""
+        """Wait until the worker has brought this request's backlog down to half of `max_backlog`.
+
+        Not to zero: the event loop goes on parsing while the worker still has work, so both keep busy.
+        """
         loop = asyncio.get_running_loop()
-        marker: asyncio.Future[str] = loop.create_future()
-        _shared_worker().put(lambda: _deliver(loop, marker, ""))
-        await marker
+        waiter: asyncio.Future[str] = loop.create_future()
+        self._waiter = (loop, waiter)
+        if self.backlog <= self.max_backlog // 2:  # the worker got there first
+            self._waiter = None
+            return
+        await waiter
 
 
 class Digest:

@@ -25,7 +25,7 @@ from .auth import first_values
 from .errors import TokenRefused
 from .faultbook import Armed
 from .jsondoc import JSONError, load
-from .upload import Upload
+from .upload import Part, Upload
 
 SESSION_HEADER = b"x-mock-session"
 SECRET_PARAMS = ("oauth_token",)
@@ -99,22 +99,22 @@ def _summary(raw: bytes | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """One journalled request, kept compact: meta as its raw bytes, parsed only when listed."""
+    """One journalled request, kept as it came (cheap to record); cut and parsed only when listed."""
 
     id: int
     started: float
     session: str | None
-    query: dict[str, str]
+    query: list[tuple[str, str]]
     meta: bytes | None
     modes: tuple[str, ...]
     names: tuple[str, ...]
-    parts: tuple[tuple[str, str | None, str | None, int, str | None, bool], ...]
-    parts_total: int
+    parts: list[Part]
     status: int | None
     text: str | None
     http_status: int | None
     faults: tuple[tuple[str, str, str], ...]
     duration_ms: float
+    cost: int
 
     @classmethod
     def of(cls, entry_id: int, exchange: Exchange, http_status: int | None, elapsed: float) -> Record:
@@ -122,37 +122,32 @@ class Record:
         parts = upload.parts if upload is not None else []
         meta = upload.meta if upload is not None else None
         modes, names = exchange.asked if exchange.asked is not None else _summary(meta)
+        query = [
+            (key, cut_secret(value) if key in SECRET_PARAMS else value)
+            for key, value in exchange.query[:MAX_QUERY_PARAMS]
+        ]
+        # About how many bytes the record holds: what the journal's byte budget counts.
+        cost = RECORD_OVERHEAD + len(meta or b"") + len(exchange.text or "") + sum(
+            len(key) + len(value) for key, value in query
+        )
+        for part in parts:
+            cost += PART_OVERHEAD + len(part.name) + len(part.filename or "") + len(part.content_type or "")
         return cls(
             id=entry_id,
             started=exchange.started,
             session=exchange.session,
-            query={
-                _cut(key) or "": _cut(cut_secret(value) if key in SECRET_PARAMS else value) or ""
-                for key, value in itertools.islice(first_values(exchange.query).items(), MAX_QUERY_PARAMS)
-            },
+            query=query,
             meta=meta,
             modes=modes,
             names=names,
-            parts=tuple(
-                (_cut(part.name) or "", _cut(part.filename), _cut(part.content_type), part.size, part.sha256,
-                 part.complete)
-                for part in parts[:MAX_PARTS_KEPT]
-            ),
-            parts_total=len(parts),
+            parts=parts,
             status=exchange.status,
             text=exchange.text,
             http_status=http_status,
             faults=tuple((armed.id, armed.spec.type, armed.spec.name) for armed in exchange.faults),
             duration_ms=round(elapsed * 1000, 3),
+            cost=cost,
         )
-
-    @property
-    def cost(self) -> int:
-        """About how many bytes this record holds: what the journal's byte budget counts."""
-        texts = sum(len(part[0]) + len(part[1] or "") + len(part[2] or "") for part in self.parts)
-        return RECORD_OVERHEAD + len(self.meta or b"") + texts + PART_OVERHEAD * len(self.parts) + len(
-            self.text or ""
-        ) + sum(len(key) + len(value) for key, value in self.query.items())
 
     def document(self) -> dict[str, Any]:
         """The record as the admin API shows it (JournalEntry's shape)."""
@@ -170,15 +165,21 @@ class Record:
             "id": self.id,
             "time": datetime.fromtimestamp(self.started, UTC).isoformat(timespec="milliseconds"),
             "session": self.session,
-            "query": self.query,
+            "query": {_cut(key) or "": _cut(value) or "" for key, value in first_values(self.query).items()},
             "meta": meta,
             "meta_unparsed": unparsed,
             "parts": [
-                {"name": name, "filename": filename, "content_type": content_type, "size": size, "sha256": sha256,
-                 "complete": complete}
-                for name, filename, content_type, size, sha256, complete in self.parts
+                {
+                    "name": _cut(part.name),
+                    "filename": _cut(part.filename),
+                    "content_type": _cut(part.content_type),
+                    "size": part.size,
+                    "sha256": part.sha256,
+                    "complete": part.complete,
+                }
+                for part in self.parts[:MAX_PARTS_KEPT]
             ],
-            "parts_total": self.parts_total,
+            "parts_total": len(self.parts),
             "status": self.status,
             "body": self.text,
             "http_status": self.http_status,
@@ -246,7 +247,7 @@ class Query:
         if self.mode is not None and self.mode not in record.modes:
             return False
         if self.image is not None and self.image not in record.names:
-            return self.image in (part[0] for part in record.parts)
+            return self.image in (part.name for part in record.parts)
         return True
 
 
