@@ -24,7 +24,6 @@ from .settings import ENV_PREFIX, Settings
 logger = logging.getLogger("mockserver")
 
 EXIT_CONFIG = 2
-GC_THRESHOLDS = (20_000, 10, 10)
 
 
 def _flag(name: str) -> str:
@@ -121,10 +120,8 @@ def serve(settings: Settings) -> None:
     logging._srcfile = None
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     listener = log_off_the_loop()
-    # A server makes many short-lived objects per request and keeps its start-up objects for good:
-    # leave the latter out of collections, and collect the young generation less often.
+    # The start-up objects live as long as the server: leave them out of every collection.
     gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
     try:
         GracefulServer(config).run()
     finally:
