@@ -113,6 +113,8 @@ def serve(settings: Settings) -> None:
         http=protocol_class(settings.header_timeout, settings.max_header_bytes),
         loop="uvloop" if sys.platform != "win32" else "asyncio",
         server_header=False,
+        # X-Forwarded-* rewriting is for servers behind proxies; a local mock has none (a layer less).
+        proxy_headers=False,
         timeout_graceful_shutdown=settings.shutdown_timeout,
     )
     # The logging HOWTO's optimisations: no caller lookup (a stack walk per line), no thread or

@@ -67,6 +67,7 @@ class MockServer:
             log_level=self.settings.log_level,
             access_log=False,
             server_header=False,
+            proxy_headers=False,
             timeout_graceful_shutdown=self.settings.shutdown_timeout,
         )
         self._server = server = GracefulServer(config)
