@@ -16,9 +16,8 @@ from starlette.requests import ClientDisconnect
 
 from . import __version__, admin, handlers
 from .accesslog import AccessLog
-from .endpoint import DetectShortcut
+from .endpoint import DetectEndpoint
 from .errors import DetectError, FixtureError
-from .journal import JournalRecorder
 from .limits import RequestGuard
 from .openapi import complete
 from .routes import DETECT_PATH, router
@@ -83,8 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, handlers.http_error)
     app.add_exception_handler(ClientDisconnect, handlers.client_disconnect)
     app.add_exception_handler(Exception, handlers.internal_error)
-    app.add_middleware(DetectShortcut)
-    app.add_middleware(JournalRecorder, journal=runtime.journal, path=DETECT_PATH)
+    app.add_middleware(DetectEndpoint, journal=runtime.journal)
     if settings.cors_allowed:
         app.add_middleware(
             CORSMiddleware,

@@ -1,38 +1,70 @@
-"""The detect endpoint's shortcut past FastAPI's router, for the request every client sends.
+"""The detect endpoint's path, served past FastAPI's router, and journalled where it is answered.
 
 FastAPI's routing, dependency solving and exception middleware cost about a quarter of a small
 request's time, and the detect endpoint uses none of them: it reads its query and body by hand. This
-middleware sits inside the app's own middleware (access log, CORS, journal) and answers
-`POST /api/v1/objects/detect` itself; errors go through the same handlers the app registers.
+middleware sits inside the app's access log and CORS and owns the detect path: POST goes to `detect`,
+any other method gets the 405 envelope; errors go through the same handlers the app registers for the
+admin API; every request is recorded in the journal once its answer is sent.
 """
 
 from __future__ import annotations
 
+import time
+
 from starlette.requests import ClientDisconnect, Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import handlers
-from .errors import DetectError
+from .errors import DetectError, MethodNotAllowed
+from .journal import Exchange, Journal, session_of
+from .outcomes import TransportResponse
 from .routes import DETECT_PATH, detect
 
 
-class DetectShortcut:
-    """ASGI middleware: POST to the detect path is answered here; anything else goes on."""
+class DetectEndpoint:
+    """ASGI middleware: the detect path is answered (and journalled) here; anything else goes on."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, journal: Journal) -> None:
         self.app = app
+        self.journal = journal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != DETECT_PATH:
+        if scope["type"] != "http" or scope["path"] != DETECT_PATH:
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
+        exchange = Exchange(session=session_of(scope))
+        scope.setdefault("state", {})["exchange"] = exchange
         request = Request(scope, receive, send)
+        http_status: int | None = None
+
+        async def watched(message: Message) -> None:
+            # Only a misbehaving connection needs watching: did it send a status line at all?
+            nonlocal http_status
+            if message["type"] == "http.response.start":
+                http_status = message["status"]
+            await send(message)
+
         try:
-            response = await detect(request)
+            response = await self._answer(request)
+            if isinstance(response, TransportResponse):
+                await response(scope, receive, watched)
+            else:
+                await response(scope, receive, send)
+                http_status = response.status_code
+        finally:
+            self.journal.record(exchange, http_status, time.perf_counter() - started)
+
+    @staticmethod
+    async def _answer(request: Request) -> Response:
+        try:
+            if request.method != "POST":
+                raise MethodNotAllowed(request.method)
+            return await detect(request)
         except DetectError as exc:
-            response = await handlers.detect_error(request, exc)
+            return await handlers.detect_error(request, exc)
         except ClientDisconnect as exc:
-            response = await handlers.client_disconnect(request, exc)
+            return await handlers.client_disconnect(request, exc)
         except Exception as exc:  # every failure must still answer with an envelope
-            response = await handlers.internal_error(request, exc)
-        await response(scope, receive, send)
+            return await handlers.internal_error(request, exc)

@@ -1,7 +1,7 @@
 """HTTP routes: parse the request, call the behaviour, serialise the answer. No decisions live here.
 
-`detect` is served by `endpoint.DetectShortcut` (past FastAPI's router) and described in `/openapi.json`
-by `openapi.py`; the router here has the detect path's other methods (405) and `/health`.
+`detect` is served by `endpoint.DetectEndpoint` (past FastAPI's router, which also answers the detect
+path's other methods with 405) and described in `/openapi.json` by `openapi.py`; the router has `/health`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 from . import __version__
 from .answers import detect_body
 from .envelope import envelope_response
-from .errors import MethodNotAllowed, ScriptedError
+from .errors import ScriptedError
 from .faultbook import RequestFacts
 from .faultheader import HEADER, parse_header
 from .faults import EnvelopeFault, GatewayFault, TransportFault
@@ -26,7 +26,6 @@ from .runtime import Runtime
 from .upload import Upload
 
 DETECT_PATH = "/api/v1/objects/detect"
-OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 router = APIRouter()
 
@@ -72,11 +71,6 @@ async def detect(request: Request) -> Response:
     if isinstance(action, TransportFault):
         return TransportResponse(action, answer, max_seconds=settings.max_fault_seconds)
     return answer
-
-
-@router.api_route(DETECT_PATH, methods=OTHER_METHODS, include_in_schema=False)
-async def detect_other_methods(request: Request) -> Response:
-    raise MethodNotAllowed(request.method)
 
 
 @router.get("/health", tags=["server"], summary="Readiness for CI wait loops", responses=HEALTH_RESPONSES)

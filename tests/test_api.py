@@ -7,7 +7,10 @@ import mockserver
 
 def test_api_all_pinned() -> None:
     assert sorted(mockserver.__all__) == sorted(
-        ["ConfigError", "DetectError", "FixtureError", "MockServerError", "Settings", "create_app", "__version__"]
+        [
+            "AdminError", "ArmedFault", "ConfigError", "DetectError", "FixtureError", "MockControl", "MockServer",
+            "MockServerError", "ScenarioError", "Settings", "create_app", "__version__",
+        ]
     )
     for name in mockserver.__all__:
         assert hasattr(mockserver, name)
