@@ -5,7 +5,7 @@ core can hash while the first reads and parses. Handing work over has a price (a
 GIL back may wait for the other's switch interval), so it is done rarely: a part that ends within
 `inline_bytes` is hashed at once (a small image never leaves the event loop); a larger one is handed over in
 batches of `batch_bytes`, and at its end. One worker thread keeps every part's pieces in order. A request
-that has more than `max_backlog` bytes waiting stops reading until the worker catches up, so memory stays
+that has more than `max_backlog` bytes waiting stops reading until the worker has caught up a little, so memory stays
 bounded however fast the client sends.
 """
 
@@ -113,21 +113,21 @@ class Hashing:
             if finish is not None:
                 finish(work.hexdigest())
             waiter = self._waiter
-            if waiter is not None and self.backlog <= self.max_backlog // 2:
+            if waiter is not None and self.backlog <= self.max_backlog * 3 // 4:
                 self._waiter = None
                 _deliver(*waiter, "")
 
         _shared_worker().put(job)
 
     async def drain(self) -> None:
-        """Wait until the worker has brought this request's backlog down to half of `max_backlog`.
+        """Wait until the worker has brought this request's backlog down to three quarters of `max_backlog`.
 
         Not to zero: the event loop goes on parsing while the worker still has work, so both keep busy.
         """
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[str] = loop.create_future()
         self._waiter = (loop, waiter)
-        if self.backlog <= self.max_backlog // 2:  # the worker got there first
+        if self.backlog <= self.max_backlog * 3 // 4:  # the worker got there first
             self._waiter = None
             return
         await waiter
