@@ -99,3 +99,16 @@ def test_readme_ci_wait_loop_works() -> None:
     result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stderr
     assert '"status":"ok"' in result.stdout
+
+
+def test_readme_vendor_client_example_works() -> None:
+    block = next(block for block in shell_blocks() if "smarty.py" in block)
+    import sys
+
+    with ServerProcess("--fixtures", str(ROOT / "fixtures")) as server:
+        script = block.replace("http://127.0.0.1:8080", server.url).replace(".venv/bin/python", sys.executable)
+        result = subprocess.run(["bash", "-e", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert [entry["name"] for entry in document["body"]["object_labels"]] == ["file_0", "file_1"]
+    assert "> POST " in result.stderr and "< HTTP 200" in result.stderr
