@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from starlette.requests import Request
 
 from .auth import Credentials, TokenPolicy, authenticate, first_values
 from .batch import Image, select_images
+from .body import BodyStream, check_declared_length
+from .errors import EmptyImage, ImageTooLarge
 from .meta import Meta, MetaCheck
 from .settings import Settings
-from .upload import BodyStream, MultipartReader, Upload, boundary_of, check_declared_length, receive_upload
+from .upload import MultipartReader, Upload, boundary_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +45,48 @@ async def take_in(request: Request, settings: Settings, tokens: TokenPolicy, upl
     meta = check(upload.meta, over_limit=upload.meta_over_limit)
     images = select_images(meta, upload, max_image_bytes=settings.max_image_bytes)
     return Intake(credentials, meta, images)
+
+
+async def receive_upload(
+    body: BodyStream,
+    reader: MultipartReader,
+    wanted: Callable[[bytes], Collection[str] | None],
+) -> Upload:
+    """Read the whole body into `reader`, refusing a wanted over-limit image as soon as it is known.
+
+    `wanted(meta)` gives the image names a valid meta asks for, or None when meta is not valid (then
+    its error must wait for the end of the body: a malformed body, row 7, comes first). An image part
+    is refused the moment it passes the limit if meta came before it, or when meta arrives if after.
+    """
+    upload = reader.upload
+    names: Collection[str] | None = None
+    oversized: set[str] = set()
+    try:
+        with body.guard():
+            async for chunk in body:
+                for part in reader.feed(chunk):
+                    if part is upload.meta_part:
+                        if part.complete and upload.meta is not None and not upload.meta_over_limit:
+                            names = wanted(upload.meta)
+                    elif part.over_limit and upload.image(part.name) is part:
+                        oversized.add(part.name)
+                    if names is not None and not oversized.isdisjoint(names):
+                        _refuse_early(upload, names, reader.max_image_bytes)
+                if reader.hashing.backlog > reader.hashing.max_backlog:
+                    await reader.hashing.drain()
+            await reader.settle()
+    finally:
+        reader.collect()
+    return reader.close()
+
+
+def _refuse_early(upload: Upload, names: Collection[str], max_image_bytes: int) -> None:
+    """Rows 17–18 over the wanted parts read so far; row 16 would need the rest of the body.
+
+    A part refused while still arriving is named with the bytes received so far (over the limit).
+    """
+    seen = [part for name in names if (part := upload.image(name)) is not None]
+    if any(part.complete and part.size == 0 for part in seen):
+        raise EmptyImage()
+    big = next(part for part in seen if part.over_limit)
+    raise ImageTooLarge(big.name, big.size, max_image_bytes)

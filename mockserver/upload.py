@@ -4,22 +4,21 @@ The body is never read whole. python-multipart's `MultipartParser` is fed chunk 
 arrive; each part's bytes are hashed (SHA-256) and shown to an `ImageSniffer` as they pass, then
 dropped, so a 100 × 4 MiB request costs a few kilobytes of state. Only the `meta` part is kept, up to
 `max_meta_bytes`. A part larger than `max_image_bytes` stops being hashed at once; whether that is an
-error depends on `meta` (row 18), which the caller decides through `Intake`'s `wanted` hook.
+error depends on `meta` (row 18), which `intake.receive_upload` decides as parts complete. Row 6 (the size
+and the clock of the body itself) is `body.py`'s.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
-from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 
 from .digests import Digest, Hashing
-from .errors import BodyTimeout, BodyTooLarge, EmptyImage, ImageTooLarge, MalformedMultipart, NotMultipart
+from .errors import MalformedMultipart, NotMultipart
 from .images import ImageInfo, ImageSniffer
 
 META_PART = "meta"
@@ -44,13 +43,6 @@ def boundary_of(content_type: str | None) -> bytes:
     if len(boundary) > MAX_BOUNDARY_BYTES:
         raise MalformedMultipart(f"boundary longer than {MAX_BOUNDARY_BYTES} bytes")
     return boundary
-
-
-def check_declared_length(headers: Mapping[str, str], limit: int) -> None:
-    """Row 6, before any byte is read: a Content-Length over the limit is refused at once."""
-    declared = headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge(limit)
 
 
 def _reason(exc: MultipartParseError) -> str:
@@ -262,112 +254,3 @@ class MultipartReader:
         part.complete = True
         self._part, self._digest, self._sniffer, self._meta = None, None, None, None
         self._news.append(part)
-
-
-class BodyStream:
-    """The request body's chunks, counted against the limit (row 6) and the clock.
-
-    A client that stops sending (`idle` seconds without a chunk) or sends too slowly to finish within
-    `total` seconds gets BodyTimeout: a stalled upload must not hold the server forever. One watchdog
-    timer per request checks the clock, instead of a timeout around every chunk (a fifth of the cost of
-    a large upload); when it fires it cancels the waiting task, and `guard` turns that into BodyTimeout.
-    """
-
-    def __init__(self, chunks: AsyncIterator[bytes], limit: int, *, idle: float, total: float) -> None:
-        self._chunks = chunks
-        self.limit = limit
-        self.idle = idle
-        self.total = total
-        self.received = 0
-        self._expired: str | None = None
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        loop = asyncio.get_running_loop()
-        task = asyncio.current_task()
-        assert task is not None
-        deadline = loop.time() + self.total
-        last = loop.time()
-        timers: list[asyncio.TimerHandle] = []
-
-        def watch() -> None:
-            now = loop.time()
-            if now >= deadline:
-                self._expire(task, f"not complete after {self.total:g} s")
-            elif now - last >= self.idle:
-                self._expire(task, f"no data for {self.idle:g} s")
-            else:
-                timers[0] = loop.call_at(min(last + self.idle, deadline), watch)
-
-        timers.append(loop.call_at(min(last + self.idle, deadline), watch))
-        try:
-            async for chunk in self._chunks:
-                last = loop.time()
-                self.received += len(chunk)
-                if self.received > self.limit:
-                    raise BodyTooLarge(self.limit)
-                if chunk:
-                    yield chunk
-        finally:
-            timers[0].cancel()
-
-    def _expire(self, task: asyncio.Task[object], reason: str) -> None:
-        self._expired = reason
-        task.cancel()
-
-    @contextlib.contextmanager
-    def guard(self) -> Iterator[None]:
-        """Turn the watchdog's cancellation into BodyTimeout; any other cancellation goes on."""
-        try:
-            yield
-        except asyncio.CancelledError:
-            if self._expired is None:
-                raise
-            task = asyncio.current_task()
-            if task is not None:
-                task.uncancel()
-            raise BodyTimeout(self._expired) from None
-
-
-async def receive_upload(
-    body: BodyStream,
-    reader: MultipartReader,
-    wanted: Callable[[bytes], Collection[str] | None],
-) -> Upload:
-    """Read the whole body into `reader`, refusing a wanted over-limit image as soon as it is known.
-
-    `wanted(meta)` gives the image names a valid meta asks for, or None when meta is not valid (then
-    its error must wait for the end of the body: a malformed body, row 7, comes first). An image part
-    is refused the moment it passes the limit if meta came before it, or when meta arrives if after.
-    """
-    upload = reader.upload
-    names: Collection[str] | None = None
-    oversized: set[str] = set()
-    try:
-        with body.guard():
-            async for chunk in body:
-                for part in reader.feed(chunk):
-                    if part is upload.meta_part:
-                        if part.complete and upload.meta is not None and not upload.meta_over_limit:
-                            names = wanted(upload.meta)
-                    elif part.over_limit and upload.image(part.name) is part:
-                        oversized.add(part.name)
-                    if names is not None and not oversized.isdisjoint(names):
-                        _refuse_early(upload, names, reader.max_image_bytes)
-                if reader.hashing.backlog > reader.hashing.max_backlog:
-                    await reader.hashing.drain()
-            await reader.settle()
-    finally:
-        reader.collect()
-    return reader.close()
-
-
-def _refuse_early(upload: Upload, names: Collection[str], max_image_bytes: int) -> None:
-    """Rows 17–18 over the wanted parts read so far; row 16 would need the rest of the body.
-
-    A part refused while still arriving is named with the bytes received so far (over the limit).
-    """
-    seen = [part for name in names if (part := upload.image(name)) is not None]
-    if any(part.complete and part.size == 0 for part in seen):
-        raise EmptyImage()
-    big = next(part for part in seen if part.over_limit)
-    raise ImageTooLarge(big.name, big.size, max_image_bytes)
