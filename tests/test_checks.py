@@ -18,11 +18,12 @@ from support import (
     content_type,
     image_bytes,
     image_part,
+    in_process,
     meta_part,
     request,
 )
 
-from mockserver import Settings, create_app
+from mockserver import Settings
 
 pytestmark = pytest.mark.anyio
 
@@ -143,8 +144,7 @@ ORDER_CASES = [
 
 
 async def post(case: Case, **settings: Any) -> httpx.Response:
-    app = create_app(Settings(fixtures=None, **{**case.settings, **settings}))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as client:
+    async with in_process(**{**case.settings, **settings}) as client:
         return await client.post(case.url, headers=case.headers, content=case.content)
 
 
@@ -204,8 +204,7 @@ async def test_check_chunked_body_counted_against_limit() -> None:
         for start in range(0, len(content), 100):
             yield content[start : start + 100]
 
-    app = create_app(Settings(fixtures=None, max_request_bytes=1000))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as client:
+    async with in_process(max_request_bytes=1000) as client:
         response = await client.post(URL, headers={"content-type": content_type()}, content=chunks())
     assert response.json() == {
         "status": 400, "body": "request body too large: limit 1000 bytes", "htmlencoded": False, "last_modified": 0,
@@ -225,8 +224,7 @@ async def test_check_default_request_limit_from_image_limits() -> None:
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
 async def test_check_other_methods_get_envelope(method: str) -> None:
-    app = create_app(Settings(fixtures=None))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as client:
+    async with in_process() as client:
         response = await client.request(method, URL)
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"

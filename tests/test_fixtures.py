@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from support import URL, FormPart, body, content_type, image_bytes, image_part, meta_part
+from support import FormPart, image_bytes, image_part, in_process, meta_part, post_detect
 
 from mockserver import FixtureError, Settings, create_app
 from mockserver.fixtures import FixtureSet
@@ -23,9 +23,8 @@ LABELS = {"labels": [{"eng": "Cat", "rus": "Кошка", "prob": 0.9, "coord": [
 
 
 async def detect(folder: Path | None, parts: list[FormPart], **settings: Any) -> httpx.Response:
-    app = create_app(Settings(fixtures=folder, **settings))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as client:
-        return await client.post(URL, headers={"content-type": content_type()}, content=body(parts))
+    async with in_process(fixtures=folder, fixtures_poll=0, **settings) as client:
+        return await post_detect(client, parts)
 
 
 def write(folder: Path, name: str, document: Any) -> Path:

@@ -8,12 +8,10 @@ import sys
 import textwrap
 from typing import Any
 
-import httpx
 import pytest
 from pydantic import BaseModel
-from support import URL, FormPart, body, content_type, image_bytes, image_part, meta_part
+from support import URL, FormPart, body, content_type, image_bytes, image_part, in_process, meta_part
 
-from mockserver import Settings, create_app
 from mockserver.meta import MODES
 from mockserver.models import CarNumberResult, ObjectResult, PedestrianResult, SceneResult, SelfieResult
 
@@ -44,9 +42,8 @@ MANY = 40
 
 
 async def detect(images: dict[str, bytes], modes: list[str] | tuple[str, ...] = MODES, **settings: Any) -> Any:
-    app = create_app(Settings(fixtures=None, **settings))
     content = body([*(image_part(name, data) for name, data in images.items()), meta_part(modes, images)])
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as client:
+    async with in_process(**settings) as client:
         response = await client.post(URL, headers={"content-type": content_type()}, content=content)
     document = response.json()
     assert document["status"] == 200, document
@@ -214,9 +211,8 @@ async def test_modes_duplicate_bytes_same_answer_under_each_name() -> None:
 
 async def test_modes_part_content_type_ignored() -> None:
     data = image_bytes("png", (50, 40), seed=3)
-    app = create_app(Settings(fixtures=None))
     parts = [FormPart("file_0", data, "photo.jpg", "image/jpeg"), meta_part(["object"])]
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as client:
+    async with in_process() as client:
         labelled = (await client.post(URL, headers={"content-type": content_type()}, content=body(parts))).json()
     plain = await detect({"file_0": data}, ["object"])
     assert labelled["body"] == plain

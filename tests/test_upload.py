@@ -9,9 +9,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from support import URL, FormPart, body, content_type, image_bytes, image_part, meta_part
+from support import URL, FormPart, body, content_type, image_bytes, image_part, in_process, meta_part
 
-from mockserver import Settings, create_app
 from mockserver.errors import MalformedMultipart
 from mockserver.upload import MultipartReader
 
@@ -35,8 +34,7 @@ def read_all(content: bytes, chunk: int, **limits: int) -> MultipartReader:
 
 
 async def detect(content: bytes, **settings: object) -> httpx.Response:
-    app = create_app(Settings(fixtures=None, **settings))  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as client:
+    async with in_process(**settings) as client:
         return await client.post(URL, headers={"content-type": content_type()}, content=content)
 
 
@@ -141,8 +139,7 @@ class Counting:
 
 
 async def post_counting(stream: Counting, headers: dict[str, str], **settings: object) -> httpx.Response:
-    app = create_app(Settings(fixtures=None, **settings))  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as client:
+    async with in_process(**settings) as client:
         return await client.post(URL, headers={"content-type": content_type(), **headers}, content=stream)
 
 
