@@ -12,7 +12,9 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import __version__, admin, handlers
 from .accesslog import AccessLog
@@ -61,6 +63,53 @@ def _lifespan(runtime: Runtime) -> Any:
     return lifespan
 
 
+class MockApp(FastAPI):
+    """FastAPI, with the detect path answered before the framework's own layers.
+
+    FastAPI's per-request layers (telemetry check, body-limit and error middleware, router, dependency
+    solving) cost about a third of a small detect request, and the detect endpoint uses none of them: it
+    reads its query and body by hand and turns its own errors into envelopes. Its requests go through
+    the same outer layers as every other request (request guard, access log, CORS), built from the same
+    list, and then straight to `DetectEndpoint`.
+    """
+
+    detect_stack: ASGIApp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == DETECT_PATH:
+            scope["app"] = self
+            await self.detect_stack(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
+def _outer_layers(settings: Settings) -> list[Middleware]:
+    """What every request passes through, outermost first."""
+    layers = [
+        Middleware(
+            RequestGuard,
+            detect_path=DETECT_PATH,
+            always_200=settings.http_status == "always_200",
+            max_bytes=settings.max_admin_bytes,
+            idle=settings.body_timeout,
+            total=settings.max_body_seconds,
+        ),
+        Middleware(AccessLog),
+    ]
+    if settings.cors_allowed:
+        layers.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_allowed,
+                allow_methods=CORS_METHODS,
+                allow_headers=CORS_HEADERS,
+                expose_headers=CORS_EXPOSED,
+                max_age=CORS_MAX_AGE,
+            )
+        )
+    return layers
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app: loads the fixtures and tokens now, so a broken file fails here, not mid-request.
 
@@ -68,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """
     settings = settings if settings is not None else Settings()
     runtime = Runtime.build(settings)
-    app = FastAPI(
+    app = MockApp(
         title="mockserver: Vision detect API emulator",
         version=__version__,
         description="A local emulator of the vendor's `POST /api/v1/objects/detect`.",
@@ -82,25 +131,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, handlers.http_error)
     app.add_exception_handler(ClientDisconnect, handlers.client_disconnect)
     app.add_exception_handler(Exception, handlers.internal_error)
-    app.add_middleware(DetectEndpoint, journal=runtime.journal)
-    if settings.cors_allowed:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_allowed,
-            allow_methods=CORS_METHODS,
-            allow_headers=CORS_HEADERS,
-            expose_headers=CORS_EXPOSED,
-            max_age=CORS_MAX_AGE,
-        )
-    app.add_middleware(AccessLog)
-    app.add_middleware(
-        RequestGuard,
-        detect_path=DETECT_PATH,
-        always_200=settings.http_status == "always_200",
-        max_bytes=settings.max_admin_bytes,
-        idle=settings.body_timeout,
-        total=settings.max_body_seconds,
-    )
+    layers = _outer_layers(settings)
+    detect_stack: ASGIApp = DetectEndpoint(runtime.journal)
+    for cls, args, kwargs in reversed(layers):
+        app.add_middleware(cls, *args, **kwargs)
+        detect_stack = cls(detect_stack, *args, **kwargs)
+    app.detect_stack = detect_stack
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

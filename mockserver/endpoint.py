@@ -1,10 +1,9 @@
-"""The detect endpoint's path, served past FastAPI's router, and journalled where it is answered.
+"""The detect endpoint's path, served past FastAPI, and journalled where it is answered.
 
-FastAPI's routing, dependency solving and exception middleware cost about a quarter of a small
-request's time, and the detect endpoint uses none of them: it reads its query and body by hand. This
-middleware sits inside the app's access log and CORS and owns the detect path: POST goes to `detect`,
-any other method gets the 405 envelope; errors go through the same handlers the app registers for the
-admin API; every request is recorded in the journal once its answer is sent.
+`app.MockApp` hands every request for the detect path here, inside the outer layers (request guard,
+access log, CORS): POST goes to `detect`, any other method gets the 405 envelope; errors go through the
+same handlers the app registers for the admin API; every request is recorded in the journal once its
+answer is sent.
 """
 
 from __future__ import annotations
@@ -13,26 +12,22 @@ import time
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from . import handlers
 from .errors import DetectError, MethodNotAllowed
 from .journal import Exchange, Journal, session_of
 from .outcomes import TransportResponse
-from .routes import DETECT_PATH, detect
+from .routes import detect
 
 
 class DetectEndpoint:
-    """ASGI middleware: the detect path is answered (and journalled) here; anything else goes on."""
+    """ASGI app for the detect path's HTTP requests: answered and journalled here."""
 
-    def __init__(self, app: ASGIApp, journal: Journal) -> None:
-        self.app = app
+    def __init__(self, journal: Journal) -> None:
         self.journal = journal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != DETECT_PATH:
-            await self.app(scope, receive, send)
-            return
         started = time.perf_counter()
         exchange = Exchange(session=session_of(scope))
         scope.setdefault("state", {})["exchange"] = exchange

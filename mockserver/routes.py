@@ -1,7 +1,7 @@
 """HTTP routes: parse the request, call the behaviour, serialise the answer. No decisions live here.
 
-`detect` is served by `endpoint.DetectEndpoint` (past FastAPI's router, which also answers the detect
-path's other methods with 405) and described in `/openapi.json` by `openapi.py`; the router has `/health`.
+`detect` is served by `endpoint.DetectEndpoint` (past FastAPI, which never sees the detect path; the
+endpoint answers its other methods with 405) and described in `/openapi.json` by `openapi.py`; the router has `/health`.
 """
 
 from __future__ import annotations
