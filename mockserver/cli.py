@@ -121,13 +121,13 @@ def serve(settings: Settings) -> None:
     # process names; the access log writes one line per request, and none of its lines use them.
     logging._srcfile = None
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
-    listener = log_off_the_loop()
+    access_log = log_off_the_loop()
     # The start-up objects live as long as the server: leave them out of every collection.
     gc.freeze()
     try:
         GracefulServer(config).run()
     finally:
-        listener.stop()
+        access_log.stop()
 
 
 def is_loopback(host: str) -> bool:
