@@ -31,7 +31,7 @@ async def take_in(request: Request, settings: Settings, tokens: TokenPolicy, upl
     boundary = boundary_of(request.headers.get("content-type"))
     check_declared_length(request.headers, settings.request_limit)
     body = BodyStream(
-        request.stream(), settings.request_limit, idle=settings.body_timeout, total=settings.max_body_seconds
+        request.receive, settings.request_limit, idle=settings.body_timeout, total=settings.max_body_seconds
     )
     reader = MultipartReader(
         boundary,
