@@ -4,9 +4,13 @@ Hashing is most of the work of a large upload, and hashlib lets go of the GIL wh
 core can hash while the first reads and parses. Handing work over has a price (and a thread that wants the
 GIL back may wait for the other's switch interval), so it is done rarely: a part that ends within
 `inline_bytes` is hashed at once (a small image never leaves the event loop); a larger one is handed over in
-batches of `batch_bytes`, and at its end. One worker thread keeps every part's pieces in order. A request
-that has more than `max_backlog` bytes waiting stops reading until the worker has caught up a little, so memory stays
-bounded however fast the client sends.
+batches of `batch_bytes`, and at its end. One worker thread keeps every part's pieces in order.
+
+Two bounds keep the event loop busy and memory flat however fast clients send:
+- while the worker has more than `busy_bytes` queued (from all requests), a part not yet handed over is
+  hashed on the event loop instead: the loop does useful work rather than queueing more and then waiting;
+- a request that has more than `max_backlog` bytes waiting stops reading until the worker has caught up
+  a little (a part already handed over must stay with the worker, to keep its pieces in order).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ KIB = 1024
 DEFAULT_INLINE_BYTES = 64 * KIB
 DEFAULT_BATCH_BYTES = 512 * KIB
 DEFAULT_MAX_BACKLOG = 1536 * KIB
+DEFAULT_BUSY_BYTES = 2048 * KIB
 
 Job = Callable[[], None]
 
@@ -34,10 +39,19 @@ class _Worker:
 
     def __init__(self) -> None:
         self._jobs: SimpleQueue[Job] = SimpleQueue()
+        # Bytes queued and not yet hashed, from every request (and every event loop) of the process.
+        self.backlog = 0
+        self._count = threading.Lock()
         threading.Thread(target=self._run, name="mockserver-sha256", daemon=True).start()
 
-    def put(self, job: Job) -> None:
+    def put(self, job: Job, size: int) -> None:
+        with self._count:
+            self.backlog += size
         self._jobs.put(job)
+
+    def done(self, size: int) -> None:
+        with self._count:
+            self.backlog -= size
 
     def _run(self) -> None:
         while True:
@@ -85,10 +99,12 @@ class Hashing:
         inline_bytes: int = DEFAULT_INLINE_BYTES,
         batch_bytes: int = DEFAULT_BATCH_BYTES,
         max_backlog: int = DEFAULT_MAX_BACKLOG,
+        busy_bytes: int = DEFAULT_BUSY_BYTES,
     ) -> None:
         self.inline_bytes = inline_bytes
         self.batch_bytes = batch_bytes
         self.max_backlog = max_backlog
+        self.busy_bytes = busy_bytes
         self.queued = 0
         self.hashed = 0  # written by the worker thread only
         # Set by a request waiting for its backlog to halve; resolved by the worker when it has.
@@ -101,15 +117,21 @@ class Hashing:
     def digest(self) -> Digest:
         return Digest(self)
 
+    def worker_busy(self) -> bool:
+        """Whether the worker has more than `busy_bytes` queued: then new parts are hashed where they are."""
+        return _shared_worker().backlog > self.busy_bytes
+
     def hand_over(
         self, work: HASH, pieces: list[bytes | memoryview], size: int, finish: Callable[[str], None] | None = None
     ) -> None:
         self.queued += size
+        worker = _shared_worker()
 
         def job() -> None:
             # One call per batch: the GIL is let go once for all of it, not once per piece.
             work.update(pieces[0] if len(pieces) == 1 else b"".join(pieces))
             self.hashed += size
+            worker.done(size)
             if finish is not None:
                 finish(work.hexdigest())
             waiter = self._waiter
@@ -117,7 +139,7 @@ class Hashing:
                 self._waiter = None
                 _deliver(*waiter, "")
 
-        _shared_worker().put(job)
+        worker.put(job, size)
 
     async def drain(self) -> None:
         """Wait until the worker has brought this request's backlog down to three quarters of `max_backlog`.
@@ -137,7 +159,8 @@ class Digest:
     """One part's SHA-256, fed piece by piece.
 
     Pieces are held until the part ends small (then hashed here, at once) or passes `batch_bytes` (then
-    handed to the worker, as is every later batch): the event loop never hashes a large part.
+    handed to the worker, as is every later batch). A part is hashed here whole, whatever its size,
+    while the worker is busy with other parts when it would first be handed over.
     """
 
     __slots__ = ("_hash", "_hashing", "_pieces", "_size", "_handed")
@@ -153,8 +176,10 @@ class Digest:
         self._pieces.append(data)
         self._size += len(data)
         if self._size >= self._hashing.batch_bytes:
-            if _running_loop() is None:
-                self._here()  # no event loop (a script, a unit test): nothing would wait in parallel
+            if _running_loop() is None or (not self._handed and self._hashing.worker_busy()):
+                # No event loop (a script, a unit test): nothing would wait in parallel. A busy worker:
+                # the loop would soon wait for it; hashing now keeps it busy instead.
+                self._here()
                 return
             self._hashing.hand_over(self._hash, self._pieces, self._size)
             self._pieces, self._size, self._handed = [], 0, True
@@ -162,7 +187,8 @@ class Digest:
     def finish(self) -> str | asyncio.Future[str]:
         """The hex digest now, or a future of it when the worker hashes (some of) this part."""
         loop = _running_loop()
-        if loop is None or (not self._handed and self._size <= self._hashing.inline_bytes):
+        here = not self._handed and (self._size <= self._hashing.inline_bytes or self._hashing.worker_busy())
+        if loop is None or here:
             self._here()
             return self._hash.hexdigest()
         future: asyncio.Future[str] = loop.create_future()

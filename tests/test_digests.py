@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
+import threading
 
 import pytest
 from support import FormPart, body, in_process, meta_part, post_detect
 
-from mockserver.digests import DEFAULT_BATCH_BYTES, DEFAULT_INLINE_BYTES, Hashing
+from mockserver.digests import DEFAULT_BATCH_BYTES, DEFAULT_BUSY_BYTES, DEFAULT_INLINE_BYTES, Hashing, _shared_worker
 
 pytestmark = pytest.mark.anyio
 
@@ -119,3 +120,41 @@ def test_digest_runs_in_a_thread_of_its_own() -> None:
         return {thread.name for thread in __import__("threading").enumerate()}
 
     assert "mockserver-sha256" in asyncio.run(go())
+
+
+@pytest.mark.parametrize("size", [DEFAULT_INLINE_BYTES + 1, 3 * DEFAULT_BATCH_BYTES + 7])
+async def test_digest_busy_worker_part_hashed_on_loop(size: int) -> None:
+    # A job holding the worker, as if other requests had queued more than busy_bytes.
+    gate, worker, held = threading.Event(), _shared_worker(), DEFAULT_BUSY_BYTES + 1
+    worker.put(gate.wait, held)
+    try:
+        hashing = Hashing()
+        digest = hashing.digest()
+        payload = data(size, seed=6)
+        for start in range(0, size, 65536):
+            digest.update(payload[start : start + 65536])
+        result = digest.finish()
+        assert isinstance(result, str), "the loop should not queue behind a busy worker"
+        assert result == hashlib.sha256(payload).hexdigest()
+        assert hashing.backlog == 0
+    finally:
+        gate.set()
+        worker.done(held)
+
+
+async def test_digest_part_handed_over_stays_with_worker_when_it_gets_busy() -> None:
+    # Once a part's first batch is queued, later batches must follow it there (in order), busy or not.
+    hashing = Hashing()
+    digest = hashing.digest()
+    payload = data(3 * DEFAULT_BATCH_BYTES, seed=7)
+    digest.update(payload[:DEFAULT_BATCH_BYTES])
+    gate, worker, held = threading.Event(), _shared_worker(), DEFAULT_BUSY_BYTES + 1
+    worker.put(gate.wait, held)
+    try:
+        digest.update(payload[DEFAULT_BATCH_BYTES:])
+        result = digest.finish()
+        assert not isinstance(result, str)
+    finally:
+        gate.set()
+        worker.done(held)
+    assert await result == hashlib.sha256(payload).hexdigest()
