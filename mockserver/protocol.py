@@ -41,9 +41,15 @@ class TransportExposingProtocol(HttpToolsProtocol):
             # While headers are incomplete every byte received so far belongs to them.
             self._header_bytes += len(data)
         super().data_received(data)
-        if self._in_headers and self._header_bytes > self.max_header_bytes and not self.transport.is_closing():
+        if not self._in_headers or self.transport.is_closing():
+            return
+        if self._header_bytes > self.max_header_bytes:
             text = f"request headers larger than {self.max_header_bytes} bytes"
             self._refuse(431, "Request Header Fields Too Large", text)
+        elif self._header_timer is None:
+            # Headers begun and not complete in this packet: only now is a deadline worth a timer (most
+            # requests arrive whole; a timer per request cost more than the rest of this class).
+            self._arm_header_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_header_timer()
@@ -55,9 +61,6 @@ class TransportExposingProtocol(HttpToolsProtocol):
         extensions: dict[str, Any] = dict(self.scope.get("extensions") or {})
         extensions[TRANSPORT_EXTENSION] = {"transport": self.transport}
         self.scope["extensions"] = extensions
-        if self._header_timer is None:
-            # A new connection's first request keeps the deadline it got when the connection was made.
-            self._arm_header_timer()
 
     def send_400_response(self, msg: str) -> None:
         # Bytes after a complete request that do not parse: uvicorn answers 400 at once and closes,

@@ -326,6 +326,20 @@ def test_slowloris_partial_headers_closed_with_408(server: ServerProcess) -> Non
     assert HEADER_TIMEOUT - 0.1 < elapsed < HEADER_TIMEOUT + SLACK
 
 
+def test_slowloris_partial_headers_after_a_kept_alive_request_closed_with_408(server: ServerProcess) -> None:
+    """The deadline holds for every request of a connection, not only its first."""
+    with Raw(server) as raw:
+        raw.send(head(len(GOOD), f"kept-{uuid.uuid4().hex[:8]}") + GOOD)
+        raw.send(f"POST {URL} HTTP/1.1\r\nHost: mock\r\nContent-Type: multipart/form-".encode())
+        served(server)
+        elapsed = raw.wait_closed(HEADER_TIMEOUT + SLACK)
+        assert raw.closed
+        first, second = parse_answers(raw.received)
+    assert first.status == 200
+    assert_envelope(second, 408, "request headers not received within 1 s")
+    assert elapsed < HEADER_TIMEOUT + SLACK
+
+
 def test_slowloris_header_trickle_closed_with_408(server: ServerProcess) -> None:
     """A header byte every 100 ms never completes the block: the deadline counts from the first byte."""
     trickle = f"POST {URL} HTTP/1.1\r\nHost: mock\r\n".encode() + b"X-Slow: " + b"z" * 1000
