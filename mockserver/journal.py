@@ -103,8 +103,10 @@ PartRow = tuple[str, str | None, str | None, int, str | None, bool]
 class Record(NamedTuple):
     """One journalled request, kept as it came (cheap to record); cut and parsed only when listed.
 
-    Only tuples of strings and numbers: the collector stops tracking such tuples, so a thousand kept
-    entries cost it nothing (as objects they cost a tenth of a small request's time in collections).
+    Only tuples of strings and numbers, and the journal keeps each as a plain tuple (`Raw`): the
+    collector stops tracking plain tuples of such values, but never a tuple subclass like this one, so
+    a thousand kept records would be walked again in every full collection (as objects they cost a
+    tenth of a small request's time in collections). Records are rebuilt from `Raw` when read.
     """
 
     id: int
@@ -260,50 +262,60 @@ class Query:
         return True
 
 
+# A Record as the journal keeps it: `tuple(record)`, turned back with `Record._make`.
+Raw = tuple[Any, ...]
+_COST = Record._fields.index("cost")
+
+
 class Journal:
     """The last `size` entries, newest last, holding at most about `max_bytes`."""
 
     def __init__(self, size: int = 1000, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.size = size
         self.max_bytes = max_bytes
-        self._records: deque[Record] = deque()
+        self._records: deque[Raw] = deque()
         self._bytes = 0
         self._ids = itertools.count(1)
         self._changed = asyncio.Event()
+        self._waiting = 0  # callers in `wait`: only they need to hear of a new entry
 
     def record(self, exchange: Exchange, http_status: int | None, elapsed: float) -> Record:
         entry = Record.of(next(self._ids), exchange, http_status, elapsed)
-        self._records.append(entry)
+        self._records.append(tuple(entry))
         self._bytes += entry.cost
         while self._records and (len(self._records) > self.size or self._bytes > self.max_bytes):
-            self._bytes -= self._records.popleft().cost
-        self._changed.set()
-        self._changed = asyncio.Event()
+            self._bytes -= self._records.popleft()[_COST]
+        if self._waiting:
+            self._changed.set()
+            self._changed = asyncio.Event()
         return entry
 
     def select(self, query: Query, limit: int | None = None) -> list[Record]:
-        found = [entry for entry in self._records if query(entry)]
+        found = [entry for entry in map(Record._make, self._records) if query(entry)]
         return found[-limit:] if limit else found
 
     def clear(self, session: str | None = None) -> int:
-        kept = [entry for entry in self._records if session is not None and entry.session != session]
+        kept = [raw for raw in self._records if session is not None and Record._make(raw).session != session]
         removed = len(self._records) - len(kept)
         self._records = deque(kept)
-        self._bytes = sum(entry.cost for entry in kept)
+        self._bytes = sum(raw[_COST] for raw in kept)
         return removed
 
     async def wait(self, query: Query, count: int, timeout: float) -> list[Record]:
         """The matching entries once there are `count` of them, or whatever matches when `timeout` ends."""
         deadline = time.monotonic() + timeout
         while len(self.select(query)) < count and (left := deadline - time.monotonic()) > 0:
+            self._waiting += 1
             try:
                 await asyncio.wait_for(self._changed.wait(), left)
             except TimeoutError:
                 break
+            finally:
+                self._waiting -= 1
         return self.select(query)
 
     def __iter__(self) -> Iterator[Record]:
-        return iter(self._records)
+        return map(Record._make, self._records)
 
     def __len__(self) -> int:
         return len(self._records)
