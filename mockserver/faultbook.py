@@ -145,13 +145,28 @@ class FaultBook:
         self.max_faults = max_faults
         self._ids = itertools.count(1)
         self._faults: dict[str, Armed] = {}
+        # The same faults as each request consults them: per session (in arming order), then global.
+        self._scoped: dict[str, list[Armed]] = {}
+        self._global: list[Armed] = []
         self.reset()
+
+    def _reindex(self) -> None:
+        # Faults change seldom (admin calls) and are consulted on every request: sort them out here, so
+        # a request pays nothing for faults armed for other sessions.
+        self._scoped, self._global = {}, []
+        for armed in self._faults.values():
+            session = armed.spec.match.session
+            if session is None:
+                self._global.append(armed)
+            else:
+                self._scoped.setdefault(session, []).append(armed)
 
     def reset(self) -> None:
         """Back to the start-up scenario, with fresh counters."""
         self._faults.clear()
         for spec in self.baseline:
             self.add(spec)
+        self._reindex()
 
     def add(self, spec: Fault) -> Armed:
         """Arm a fault; one with the id of an armed fault replaces it (and its counters)."""
@@ -161,19 +176,23 @@ class FaultBook:
         armed = Armed(spec, fault_id)
         self._faults.pop(fault_id, None)
         self._faults[fault_id] = armed
+        self._reindex()
         return armed
 
     def get(self, fault_id: str) -> Armed | None:
         return self._faults.get(fault_id)
 
     def remove(self, fault_id: str) -> bool:
-        return self._faults.pop(fault_id, None) is not None
+        removed = self._faults.pop(fault_id, None) is not None
+        self._reindex()
+        return removed
 
     def clear(self, session: str | None = None) -> int:
         """Disarm every fault, or only those of one session; returns how many."""
         doomed = [key for key, armed in self._faults.items() if session is None or armed.spec.match.session == session]
         for key in doomed:
             del self._faults[key]
+        self._reindex()
         return len(doomed)
 
     def listing(self, session: str | None = None) -> list[Armed]:
@@ -185,12 +204,12 @@ class FaultBook:
     def decide(self, facts: RequestFacts, header: Sequence[Fault] = ()) -> Decision:
         """Which faults this request gets; counts the request against each fault consulted."""
         decision = Decision()
-        if not header and not self._faults:
+        scoped = self._scoped.get(facts.session, ()) if facts.session is not None else ()
+        if not header and not scoped and not self._global:
             return decision
         candidates = [Armed(spec, spec.id or "header") for spec in header]
-        armed = list(self._faults.values())
-        candidates += [item for item in armed if item.spec.match.session is not None]
-        candidates += [item for item in armed if item.spec.match.session is None]
+        candidates += scoped
+        candidates += self._global
         matching = [item for item in candidates if item.matches(facts)]
         for item in matching:
             if isinstance(item.spec, REQUEST_LEVEL) and item.fires():
