@@ -11,6 +11,7 @@ and the clock of the body itself) is `body.py`'s.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -34,9 +35,28 @@ MAX_PREAMBLE_BYTES = 64 * 1024
 _CHUNK_POSITION = re.compile(r"( at \d+| \(\d+\))$")
 
 
+# Header values are parsed through a small cache: a client sends the same few Content-Types and part
+# headers again and again, and parsing one costs more than the rest of its part's bookkeeping. Only
+# short values are cached, so the cache stays small whatever clients send.
+CACHED_HEADER_CHARS = 200
+_options = functools.lru_cache(maxsize=256)(parse_options_header)
+
+
+def _parse_options(value: str | bytes) -> tuple[bytes, dict[bytes, bytes]]:
+    """python-multipart's `parse_options_header`; the result is shared: do not change it."""
+    return _options(value) if len(value) <= CACHED_HEADER_CHARS else parse_options_header(value)
+
+
+def _disposition(value: bytes) -> tuple[str, str | None]:
+    """A part's name and filename from its Content-Disposition."""
+    _, params = _parse_options(value)
+    filename = params.get(b"filename")
+    return _text(params.get(b"name", b"")), None if filename is None else _text(filename)
+
+
 def boundary_of(content_type: str | None) -> bytes:
     """Row 5: the boundary of a `multipart/form-data` body, or NotMultipart."""
-    media_type, params = parse_options_header(content_type or "")
+    media_type, params = _parse_options(content_type or "")
     boundary = params.get(b"boundary", b"")
     if media_type != MULTIPART_FORM or not boundary:
         raise NotMultipart()
@@ -201,10 +221,7 @@ class MultipartReader:
         name, filename, content_type = "", None, None
         for header, value in self._headers:
             if header == b"content-disposition":
-                _, params = parse_options_header(value)
-                name = _text(params.get(b"name", b""))
-                if b"filename" in params:
-                    filename = _text(params[b"filename"])
+                name, filename = _disposition(value)
             elif header == b"content-type":
                 content_type = _text(value).strip()
         part = Part(len(self.upload.parts), name, filename, content_type)
