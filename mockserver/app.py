@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect
@@ -18,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import __version__, admin, handlers
 from .accesslog import AccessLog
+from .cors import PageCORS
 from .endpoint import DetectEndpoint
 from .errors import DetectError, FixtureError
 from .limits import RequestGuard
@@ -99,7 +99,7 @@ def _outer_layers(settings: Settings) -> list[Middleware]:
     if settings.cors_allowed:
         layers.append(
             Middleware(
-                CORSMiddleware,
+                PageCORS,
                 allow_origins=settings.cors_allowed,
                 allow_methods=CORS_METHODS,
                 allow_headers=CORS_HEADERS,

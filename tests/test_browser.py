@@ -53,6 +53,45 @@ async def test_browser_origin_list() -> None:
     assert bad.status_code == 400 and "access-control-allow-origin" not in bad.headers
 
 
+@pytest.mark.parametrize("path", [URL, "/health", "/__admin/faults"])
+@pytest.mark.parametrize("origin", [None, PREFLIGHT["origin"]])
+async def test_browser_vary_origin_with_and_without_origin(path: str, origin: str | None) -> None:
+    """Caches must keep page answers apart from others: `Vary: Origin` on every answer, once."""
+    headers = {"origin": origin} if origin else {}
+    async with in_process() as client:
+        if path == URL:
+            response = await post_detect(client, headers=headers)
+        else:
+            response = await client.get(path, headers=headers)
+    assert response.headers.get_list("vary") == ["Origin"]
+    assert ("access-control-allow-origin" in response.headers) == (origin is not None)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ([], [(b"vary", b"Origin")]),
+        ([(b"content-type", b"text/plain")], [(b"content-type", b"text/plain"), (b"vary", b"Origin")]),
+        ([(b"vary", b"Accept"), (b"x", b"1")], [(b"x", b"1"), (b"vary", b"Accept, Origin")]),
+        ([(b"Vary", b"A"), (b"vary", b"B")], [(b"vary", b"A, B, Origin")]),
+    ],
+)
+def test_browser_vary_added_as_starlette_does(
+    before: list[tuple[bytes, bytes]], after: list[tuple[bytes, bytes]]
+) -> None:
+    from starlette.datastructures import MutableHeaders
+
+    from mockserver.cors import add_vary_origin
+
+    ours: dict[str, object] = {"type": "http.response.start", "headers": list(before)}
+    add_vary_origin(ours)
+    # Starlette's CORSMiddleware, for a request without Origin, does exactly this:
+    theirs = MutableHeaders(scope={"headers": [(name.lower(), value) for name, value in before]})
+    theirs["Vary"] = ", ".join([*theirs.getlist("Vary"), "Origin"])
+    assert ours["headers"] == after
+    assert sorted(ours["headers"]) == sorted(theirs.raw)  # type: ignore[arg-type]
+
+
 async def test_browser_cors_off() -> None:
     async with in_process(cors_origins="none") as client:
         preflight = await client.options(URL, headers=PREFLIGHT)
