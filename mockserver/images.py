@@ -89,6 +89,10 @@ _BIGTIFF_LAYOUT = _TiffLayout(BIGTIFF_HEADER_SIZE, "Q", "Q", "HHQ8s")
 _Handler = Callable[[bytes], None]
 
 
+def _done(block: bytes) -> None:
+    """The handler once the answer is known: `feed` returns before calling any."""
+
+
 class _Inconclusive:
     """The chunk ended before the header said anything."""
 
@@ -212,6 +216,9 @@ class ImageSniffer:
 
     def _finish(self, info: ImageInfo | None) -> None:
         self._result, self._done = info, True
+        # A bound method kept in self is a reference cycle: drop it, so the sniffer is freed by reference
+        # counting when its request ends, not by the cycle collector (whose passes it would lengthen).
+        self._handler = _done
 
     def _sniff_signature(self, block: bytes) -> None:
         if block == JPEG_SOI:

@@ -188,10 +188,16 @@ class MultipartReader:
         self.collect()
 
     def collect(self) -> None:
-        """Give parts the digests that are ready (after an error, what is not ready stays None)."""
+        """Give parts the digests that are ready (after an error, what is not ready stays None).
+
+        Called once the body is read (or given up on): it also drops the parser's callbacks, bound methods
+        of this reader and so a reference cycle, so the request's parts are freed as soon as it ends
+        instead of waiting for the cycle collector.
+        """
         for part, future in self._digests:
             if future.done() and not future.cancelled():
                 part.sha256 = future.result()
+        self._parser.callbacks = {}
 
     def close(self) -> Upload:
         """The body has ended: it must have ended with the closing boundary (row 7)."""
