@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from support import URL, FormPart, body, content_type, image_bytes, image_part, in_process, meta_part
+from support import DETECT, QUERY, URL, FormPart, body, content_type, image_bytes, image_part, in_process, meta_part
 
 from mockserver.errors import MalformedMultipart
 from mockserver.upload import MultipartReader
@@ -184,3 +184,51 @@ async def test_upload_error_after_whole_body_keeps_connection() -> None:
     response = await detect(body([image_part(), meta_part(["faces"])]))
     assert response.json()["body"] == "unknown mode: faces"
     assert "connection" not in response.headers
+
+
+@pytest.mark.parametrize("meta_first", [True, False])
+async def test_upload_request_leaves_no_reference_cycles(meta_first: bool) -> None:
+    """A served request is freed by reference counting: nothing is left for the cycle collector to find
+    (each request's leftovers made its passes longer; see bench/README.md)."""
+    import gc
+
+    from starlette.types import Message
+
+    from mockserver import Settings, create_app
+
+    app = create_app(Settings(fixtures=None))
+    images = [image_part("file_0", image_bytes("jpeg")), image_part("file_1", image_bytes("png"))]
+    meta = meta_part(["object", "scene"], ["file_0", "file_1"])
+    payload = body([meta, *images] if meta_first else [*images, meta])
+    headers = [(b"content-type", content_type().encode()), (b"content-length", str(len(payload)).encode())]
+
+    async def serve_one() -> int:
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+                 "scheme": "http", "path": DETECT, "raw_path": DETECT.encode(), "root_path": "",
+                 "query_string": QUERY[1:].encode(), "headers": headers, "client": ("127.0.0.1", 1),
+                 "server": ("127.0.0.1", 8080)}
+        messages = [{"type": "http.request", "body": payload, "more_body": False}]
+        statuses = []
+
+        async def receive() -> Message:
+            return messages.pop() if messages else {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        await app(scope, receive, send)
+        return statuses[0]
+
+    assert await serve_one() == 200  # warm: caches, lazy imports
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for _ in range(20):
+            assert await serve_one() == 200
+        gc.collect()
+        left = [type(item).__name__ for item in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert left == []
