@@ -81,6 +81,7 @@ def log_config(level: str) -> dict[str, Any]:
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["default"]["()"] = "mockserver.accesslog.LineFormatter"
     config["loggers"]["mockserver"] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
     # The parser warns about every malformed body; the client already gets that reason in its answer.
     config["loggers"]["python_multipart"] = {"level": "ERROR"}
