@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -25,9 +25,14 @@ class Intake:
     images: list[Image]
 
 
-async def take_in(request: Request, settings: Settings, tokens: TokenPolicy, upload: Upload) -> Intake:
-    """Rows 1–18 in order; the first failure raises. `upload` fills up as the body streams in."""
-    credentials = authenticate(first_values(request.query_params.multi_items()), tokens)
+async def take_in(
+    request: Request, query: Sequence[tuple[str, str]], settings: Settings, tokens: TokenPolicy, upload: Upload
+) -> Intake:
+    """Rows 1–18 in order; the first failure raises. `upload` fills up as the body streams in.
+
+    `query` is the request's query parameters in order (`auth.parse_query`).
+    """
+    credentials = authenticate(first_values(query), tokens)
     boundary = boundary_of(request.headers.get("content-type"))
     check_declared_length(request.headers, settings.request_limit)
     body = BodyStream(

@@ -13,7 +13,7 @@ import asyncio
 import itertools
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -61,7 +61,7 @@ class Exchange:
 
     started: float = field(default_factory=time.time)
     session: str | None = None
-    query: list[tuple[str, str]] = field(default_factory=list)
+    query: Sequence[tuple[str, str]] = ()
     upload: Upload | None = None
     # What a valid meta asked for, once the route knows it (saves the journal parsing meta again).
     asked: tuple[tuple[str, ...], tuple[str, ...]] | None = None

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request, Response
 
 from . import __version__
 from .answers import detect_body
+from .auth import parse_query
 from .envelope import envelope_response
 from .errors import ScriptedError
 from .faultbook import RequestFacts
@@ -41,9 +42,9 @@ async def detect(request: Request) -> Response:
     settings = runtime.settings
     exchange: Exchange = request.state.exchange
     header_faults = parse_header(request.headers.get(HEADER))
-    exchange.query = request.query_params.multi_items()
+    exchange.query = parse_query(request.scope["query_string"])
     exchange.upload = Upload()
-    intake = await take_in(request, settings, runtime.tokens, exchange.upload)
+    intake = await take_in(request, exchange.query, settings, runtime.tokens, exchange.upload)
     meta, images = intake.meta, intake.images
     exchange.asked = (meta.modes, meta.names)
     request.state.access = f"images={len(images)} modes={','.join(meta.modes)}"

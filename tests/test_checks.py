@@ -235,3 +235,17 @@ async def test_check_long_values_cut_in_errors() -> None:
     provider = "p" * 5000
     response = await post(Case("x", 403, "", url=f"{DETECT}?oauth_provider={provider}&oauth_token=1"))
     assert response.json()["body"] == "unsupported oauth_provider: " + "p" * 128 + "…"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"", b"oauth_provider=mr&oauth_token=123", b"a=1&a=2&b", b"x=%41+b&y=&=z", b"t=%FF%fe&u=\xe9", b"a;b=c&&d=e",
+     b"k=" + b"v" * 600],
+)
+def test_checks_query_parsed_as_starlette_does(raw: bytes) -> None:
+    from starlette.datastructures import QueryParams
+
+    from mockserver.auth import parse_query
+
+    assert list(parse_query(raw)) == QueryParams(raw).multi_items()
+    assert parse_query(raw) == parse_query(raw)  # cached or not, the same
