@@ -10,6 +10,7 @@ Entries are compact: meta is kept as its bytes and parsed when listed, long name
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import time
 from collections import deque
@@ -126,39 +127,7 @@ class Record(NamedTuple):
 
     @classmethod
     def of(cls, entry_id: int, exchange: Exchange, http_status: int | None, elapsed: float) -> Record:
-        upload = exchange.upload
-        parts = upload.parts if upload is not None else []
-        meta = upload.meta if upload is not None else None
-        modes, names = exchange.asked if exchange.asked is not None else _summary(meta)
-        query = tuple(
-            (key, cut_secret(value) if key in SECRET_PARAMS else value)
-            for key, value in exchange.query[:MAX_QUERY_PARAMS]
-        )
-        # About how many bytes the record holds: what the journal's byte budget counts.
-        cost = RECORD_OVERHEAD + len(meta or b"") + len(exchange.text or "") + sum(
-            len(key) + len(value) for key, value in query
-        )
-        rows = tuple(
-            (part.name, part.filename, part.content_type, part.size, part.sha256, part.complete) for part in parts
-        )
-        for name, filename, content_type, *_ in rows:
-            cost += PART_OVERHEAD + len(name) + len(filename or "") + len(content_type or "")
-        return cls(
-            id=entry_id,
-            started=exchange.started,
-            session=exchange.session,
-            query=query,
-            meta=meta,
-            modes=modes,
-            names=names,
-            parts=rows,
-            status=exchange.status,
-            text=exchange.text,
-            http_status=http_status,
-            faults=tuple((armed.id, armed.spec.type, armed.spec.name) for armed in exchange.faults),
-            duration_ms=round(elapsed * 1000, 3),
-            cost=cost,
-        )
+        return cls._make(raw_record(entry_id, exchange, http_status, elapsed))
 
     def document(self) -> dict[str, Any]:
         """The record as the admin API shows it (JournalEntry's shape)."""
@@ -264,6 +233,40 @@ class Query:
 
 # A Record as the journal keeps it: `tuple(record)`, turned back with `Record._make`.
 Raw = tuple[Any, ...]
+# Queries this short are the usual ones, sent again and again: their journal form is made once.
+CACHED_QUERY_PARAMS = 8
+
+
+def _journal_query(query: Sequence[tuple[str, str]]) -> tuple[tuple[tuple[str, str], ...], int]:
+    """The query as the journal keeps it (secrets cut, at most MAX_QUERY_PARAMS), and its size."""
+    kept = tuple(
+        (key, cut_secret(value) if key in SECRET_PARAMS else value) for key, value in query[:MAX_QUERY_PARAMS]
+    )
+    return kept, sum(len(key) + len(value) for key, value in kept)
+
+
+_cached_journal_query = functools.lru_cache(maxsize=256)(_journal_query)
+
+
+def raw_record(entry_id: int, exchange: Exchange, http_status: int | None, elapsed: float) -> Raw:
+    """The Record of an exchange, as the journal keeps it (see `Record`), in the order of its fields."""
+    upload = exchange.upload
+    parts = upload.parts if upload is not None else []
+    meta = upload.meta if upload is not None else None
+    modes, names = exchange.asked if exchange.asked is not None else _summary(meta)
+    query = exchange.query
+    if isinstance(query, tuple) and len(query) <= CACHED_QUERY_PARAMS:
+        kept, cost = _cached_journal_query(query)
+    else:
+        kept, cost = _journal_query(query)
+    # About how many bytes the record holds: what the journal's byte budget counts.
+    cost += RECORD_OVERHEAD + len(meta or b"") + len(exchange.text or "")
+    rows = tuple((part.name, part.filename, part.content_type, part.size, part.sha256, part.complete) for part in parts)
+    for name, filename, content_type, *_ in rows:
+        cost += PART_OVERHEAD + len(name) + len(filename or "") + len(content_type or "")
+    faults = tuple((armed.id, armed.spec.type, armed.spec.name) for armed in exchange.faults)
+    return (entry_id, exchange.started, exchange.session, kept, meta, modes, names, rows, exchange.status,
+            exchange.text, http_status, faults, round(elapsed * 1000, 3), cost)
 _COST = Record._fields.index("cost")
 
 
@@ -279,16 +282,15 @@ class Journal:
         self._changed = asyncio.Event()
         self._waiting = 0  # callers in `wait`: only they need to hear of a new entry
 
-    def record(self, exchange: Exchange, http_status: int | None, elapsed: float) -> Record:
-        entry = Record.of(next(self._ids), exchange, http_status, elapsed)
-        self._records.append(tuple(entry))
-        self._bytes += entry.cost
+    def record(self, exchange: Exchange, http_status: int | None, elapsed: float) -> None:
+        entry = raw_record(next(self._ids), exchange, http_status, elapsed)
+        self._records.append(entry)
+        self._bytes += entry[_COST]
         while self._records and (len(self._records) > self.size or self._bytes > self.max_bytes):
             self._bytes -= self._records.popleft()[_COST]
         if self._waiting:
             self._changed.set()
             self._changed = asyncio.Event()
-        return entry
 
     def select(self, query: Query, limit: int | None = None) -> list[Record]:
         found = [entry for entry in map(Record._make, self._records) if query(entry)]

@@ -116,3 +116,28 @@ async def test_journal_off_with_size_zero() -> None:
     async with in_process(journal_size=0) as client:
         await post_detect(client)
         assert (await client.get("/__admin/requests")).json() == {"requests": []}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        (("oauth_provider", "mr"), ("oauth_token", "secret-token-123")),  # short: its journal form is cached
+        tuple((f"k{index}", "v") for index in range(20)) + (("oauth_token", "secret-token-123"),),
+        [("oauth_token", "secret-token-123")],  # a list, as a caller may build by hand
+    ],
+    ids=["cached", "long", "list"],
+)
+def test_journal_record_secrets_cut_and_fields_in_order(query: object) -> None:
+    from mockserver.journal import Exchange, Journal, Record, raw_record
+
+    exchange = Exchange(session="s")
+    exchange.query = query  # type: ignore[assignment]
+    for _ in range(2):  # the second time from the cache, when cached
+        record = Record._make(raw_record(7, exchange, 200, 0.0015))
+        assert len(raw_record(7, exchange, 200, 0.0015)) == len(Record._fields)
+        assert (record.id, record.session, record.http_status, record.duration_ms) == (7, "s", 200, 1.5)
+        assert dict(record.query).get("oauth_token") in ("secret…", None)
+        assert all("secret-token-123" not in value for _, value in record.query)
+    journal = Journal()
+    journal.record(exchange, 200, 0.0)
+    assert [entry.session for entry in journal] == ["s"]
