@@ -4,7 +4,8 @@ An entry holds the time, the session, the query (tokens cut to their first 6 cha
 `meta`, each part's name, filename, content type, size and SHA-256 (never the bytes), the envelope
 status and text, the HTTP status, the faults applied and the time taken. The journal keeps the last
 `size` entries within a byte budget (oldest dropped first); a test can wait on it instead of sleeping.
-Entries are compact: meta is kept as its bytes and parsed when listed, long names are cut.
+Entries are compact: meta is kept as its bytes and parsed when listed, long names are cut, and each
+entry is kept as one `marshal` blob (see `Journal`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
+import marshal
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -39,8 +41,9 @@ MAX_PARTS_KEPT = 256
 MAX_QUERY_PARAMS = 32
 MAX_SUMMARY_BYTES = 64 * 1024
 MAX_SHOWN_META = 128 * 1024
-RECORD_OVERHEAD = 600
-PART_OVERHEAD = 120
+# What the byte budget counts for an entry besides its blob's length: the bytes object's header and
+# the deque's slot.
+ENTRY_OVERHEAD = 48
 
 
 def cut_secret(value: str) -> str:
@@ -104,10 +107,8 @@ PartRow = tuple[str, str | None, str | None, int, str | None, bool]
 class Record(NamedTuple):
     """One journalled request, kept as it came (cheap to record); cut and parsed only when listed.
 
-    Only tuples of strings and numbers, and the journal keeps each as a plain tuple (`Raw`): the
-    collector stops tracking plain tuples of such values, but never a tuple subclass like this one, so
-    a thousand kept records would be walked again in every full collection (as objects they cost a
-    tenth of a small request's time in collections). Records are rebuilt from `Raw` when read.
+    Only strings, bytes, numbers and tuples of them, so that the journal can keep it as one `marshal`
+    blob and rebuild it when read.
     """
 
     id: int
@@ -123,11 +124,10 @@ class Record(NamedTuple):
     http_status: int | None
     faults: tuple[tuple[str, str, str], ...]
     duration_ms: float
-    cost: int
 
     @classmethod
     def of(cls, entry_id: int, exchange: Exchange, http_status: int | None, elapsed: float) -> Record:
-        return cls._make(raw_record(entry_id, exchange, http_status, elapsed))
+        return cls._make(record_fields(entry_id, exchange, http_status, elapsed))
 
     def document(self) -> dict[str, Any]:
         """The record as the admin API shows it (JournalEntry's shape)."""
@@ -231,76 +231,76 @@ class Query:
         return True
 
 
-# A Record as the journal keeps it: `tuple(record)`, turned back with `Record._make`.
-Raw = tuple[Any, ...]
 # Queries this short are the usual ones, sent again and again: their journal form is made once.
 CACHED_QUERY_PARAMS = 8
 
 
-def _journal_query(query: Sequence[tuple[str, str]]) -> tuple[tuple[tuple[str, str], ...], int]:
-    """The query as the journal keeps it (secrets cut, at most MAX_QUERY_PARAMS), and its size."""
-    kept = tuple(
+def _journal_query(query: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """The query as the journal keeps it: secrets cut, at most MAX_QUERY_PARAMS."""
+    return tuple(
         (key, cut_secret(value) if key in SECRET_PARAMS else value) for key, value in query[:MAX_QUERY_PARAMS]
     )
-    return kept, sum(len(key) + len(value) for key, value in kept)
 
 
 _cached_journal_query = functools.lru_cache(maxsize=256)(_journal_query)
 
 
-def raw_record(entry_id: int, exchange: Exchange, http_status: int | None, elapsed: float) -> Raw:
-    """The Record of an exchange, as the journal keeps it (see `Record`), in the order of its fields."""
+def record_fields(entry_id: int, exchange: Exchange, http_status: int | None, elapsed: float) -> tuple[Any, ...]:
+    """The Record of an exchange as a plain tuple, in the order of Record's fields."""
     upload = exchange.upload
     parts = upload.parts if upload is not None else []
     meta = upload.meta if upload is not None else None
     modes, names = exchange.asked if exchange.asked is not None else _summary(meta)
     query = exchange.query
-    if isinstance(query, tuple) and len(query) <= CACHED_QUERY_PARAMS:
-        kept, cost = _cached_journal_query(query)
-    else:
-        kept, cost = _journal_query(query)
-    # About how many bytes the record holds: what the journal's byte budget counts.
-    cost += RECORD_OVERHEAD + len(meta or b"") + len(exchange.text or "")
+    cacheable = isinstance(query, tuple) and len(query) <= CACHED_QUERY_PARAMS
+    kept = _cached_journal_query(query) if cacheable else _journal_query(query)
     rows = tuple((part.name, part.filename, part.content_type, part.size, part.sha256, part.complete) for part in parts)
-    for name, filename, content_type, *_ in rows:
-        cost += PART_OVERHEAD + len(name) + len(filename or "") + len(content_type or "")
     faults = tuple((armed.id, armed.spec.type, armed.spec.name) for armed in exchange.faults)
     return (entry_id, exchange.started, exchange.session, kept, meta, modes, names, rows, exchange.status,
-            exchange.text, http_status, faults, round(elapsed * 1000, 3), cost)
-_COST = Record._fields.index("cost")
+            exchange.text, http_status, faults, round(elapsed * 1000, 3))
+
+
+def _load(blob: bytes) -> Record:
+    return Record._make(marshal.loads(blob))
 
 
 class Journal:
-    """The last `size` entries, newest last, holding at most about `max_bytes`."""
+    """The last `size` entries, newest last, holding at most about `max_bytes`.
+
+    Each entry is kept as one `marshal` blob of its Record's fields, rebuilt when listed. Kept as
+    objects (a tuple of tuples and strings per entry), a thousand entries cost a small request 5 % of
+    its time: the collector walks them, and each new entry pushes out an old one whose objects are cold
+    in the cache. One bytes object per entry is neither walked nor scattered.
+    """
 
     def __init__(self, size: int = 1000, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.size = size
         self.max_bytes = max_bytes
-        self._records: deque[Raw] = deque()
+        self._records: deque[bytes] = deque()
         self._bytes = 0
         self._ids = itertools.count(1)
         self._changed = asyncio.Event()
         self._waiting = 0  # callers in `wait`: only they need to hear of a new entry
 
     def record(self, exchange: Exchange, http_status: int | None, elapsed: float) -> None:
-        entry = raw_record(next(self._ids), exchange, http_status, elapsed)
+        entry = marshal.dumps(record_fields(next(self._ids), exchange, http_status, elapsed))
         self._records.append(entry)
-        self._bytes += entry[_COST]
+        self._bytes += len(entry) + ENTRY_OVERHEAD
         while self._records and (len(self._records) > self.size or self._bytes > self.max_bytes):
-            self._bytes -= self._records.popleft()[_COST]
+            self._bytes -= len(self._records.popleft()) + ENTRY_OVERHEAD
         if self._waiting:
             self._changed.set()
             self._changed = asyncio.Event()
 
     def select(self, query: Query, limit: int | None = None) -> list[Record]:
-        found = [entry for entry in map(Record._make, self._records) if query(entry)]
+        found = [entry for entry in self if query(entry)]
         return found[-limit:] if limit else found
 
     def clear(self, session: str | None = None) -> int:
-        kept = [raw for raw in self._records if session is not None and Record._make(raw).session != session]
+        kept = [blob for blob in self._records if session is not None and _load(blob).session != session]
         removed = len(self._records) - len(kept)
         self._records = deque(kept)
-        self._bytes = sum(raw[_COST] for raw in kept)
+        self._bytes = sum(len(blob) + ENTRY_OVERHEAD for blob in kept)
         return removed
 
     async def wait(self, query: Query, count: int, timeout: float) -> list[Record]:
@@ -317,7 +317,7 @@ class Journal:
         return self.select(query)
 
     def __iter__(self) -> Iterator[Record]:
-        return map(Record._make, self._records)
+        return map(_load, self._records)
 
     def __len__(self) -> int:
         return len(self._records)

@@ -128,16 +128,32 @@ async def test_journal_off_with_size_zero() -> None:
     ids=["cached", "long", "list"],
 )
 def test_journal_record_secrets_cut_and_fields_in_order(query: object) -> None:
-    from mockserver.journal import Exchange, Journal, Record, raw_record
+    from mockserver.journal import Exchange, Journal, Record, record_fields
 
     exchange = Exchange(session="s")
     exchange.query = query  # type: ignore[assignment]
     for _ in range(2):  # the second time from the cache, when cached
-        record = Record._make(raw_record(7, exchange, 200, 0.0015))
-        assert len(raw_record(7, exchange, 200, 0.0015)) == len(Record._fields)
+        record = Record._make(record_fields(7, exchange, 200, 0.0015))
+        assert len(record_fields(7, exchange, 200, 0.0015)) == len(Record._fields)
         assert (record.id, record.session, record.http_status, record.duration_ms) == (7, "s", 200, 1.5)
         assert dict(record.query).get("oauth_token") in ("secret…", None)
         assert all("secret-token-123" not in value for _, value in record.query)
     journal = Journal()
     journal.record(exchange, 200, 0.0)
     assert [entry.session for entry in journal] == ["s"]
+
+
+def test_journal_byte_budget_drops_oldest() -> None:
+    from mockserver.journal import ENTRY_OVERHEAD, Exchange, Journal
+    from mockserver.upload import Upload
+
+    journal = Journal(size=1000, max_bytes=50_000)
+    for number in range(100):
+        exchange = Exchange(session=f"s{number}")
+        exchange.upload = Upload()
+        exchange.upload.meta = b'{"mode":["object"],"pad":"' + b"x" * 2000 + b'"}'
+        journal.record(exchange, 200, 0.0)
+    kept = [entry.session for entry in journal]
+    assert 15 <= len(kept) < 25, "about 50 kB of 2 kB entries"
+    assert kept == [f"s{number}" for number in range(100 - len(kept), 100)], "the newest, in order"
+    assert journal._bytes <= 50_000 and journal._bytes == sum(len(blob) + ENTRY_OVERHEAD for blob in journal._records)
