@@ -15,11 +15,12 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Res
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from .entries import RequestList
 from .envelope import encode
 from .errors import FixtureError
 from .faults import Fault
 from .journal import Query as JournalQuery
-from .journal import Record, RequestList, session_of
+from .journal import Record, session_of
 from .runtime import Runtime
 
 PREFIX = "/__admin"

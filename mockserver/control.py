@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
+from .entries import JournalEntry
 from .faultbook import FAULT_ADAPTER
 from .faults import Fault
-from .journal import JournalEntry
 
 ADMIN = "/__admin"
 COUNTERS = ("seen", "fired", "exhausted")
