@@ -124,10 +124,6 @@ class Record(NamedTuple):
     faults: tuple[tuple[str, str, str], ...]
     duration_ms: float
 
-    @classmethod
-    def of(cls, entry_id: int, exchange: Exchange, http_status: int | None, elapsed: float) -> Record:
-        return cls._make(record_fields(entry_id, exchange, http_status, elapsed))
-
     def document(self) -> dict[str, Any]:
         """The record as the admin API shows it (JournalEntry's shape)."""
         meta: Any = None
