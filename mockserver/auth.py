@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl
 
 from .errors import ConfigError, EmptyProvider, EmptyToken, TokenRefused, UnsupportedProvider
+from .memo import cached_when_short
 
 # The vendor's page writes "Mr"; its OpenAPI says "mr". Providers are compared case-insensitively.
 PROVIDERS = frozenset({"mr", "mcs"})
@@ -46,21 +46,15 @@ class TokenPolicy:
         return not self.accepted or token in self.accepted
 
 
-# Clients send the same query string request after request: it is parsed once (short ones only, so the
-# cache stays small whatever clients send).
 CACHED_QUERY_BYTES = 512
 
 
-@functools.lru_cache(maxsize=256)
-def _parse_query(raw: bytes) -> tuple[tuple[str, str], ...]:
-    return tuple(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
-
-
-def parse_query(raw: bytes) -> tuple[tuple[str, str], ...]:
+def _query_pairs(raw: bytes) -> tuple[tuple[str, str], ...]:
     """A query string's parameters in order, as Starlette's `request.query_params.multi_items()` gives them."""
-    if len(raw) <= CACHED_QUERY_BYTES:
-        return _parse_query(raw)
     return tuple(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
+
+
+parse_query = cached_when_short(_query_pairs, max_len=CACHED_QUERY_BYTES)
 
 
 def first_values(items: Iterable[tuple[str, str]]) -> dict[str, str]:

@@ -11,7 +11,6 @@ entry is kept as one `marshal` blob (see `Journal`).
 from __future__ import annotations
 
 import asyncio
-import functools
 import itertools
 import marshal
 import time
@@ -27,6 +26,7 @@ from .auth import first_values
 from .errors import TokenRefused
 from .faultbook import Armed
 from .jsondoc import JSONError, load
+from .memo import cached_when_short
 from .upload import Upload
 
 SESSION_HEADER = b"x-mock-session"
@@ -187,18 +187,17 @@ class Query:
         return True
 
 
-# Queries this short are the usual ones, sent again and again: their journal form is made once.
 CACHED_QUERY_PARAMS = 8
 
 
-def _journal_query(query: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+def _journal_query(query: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
     """The query as the journal keeps it: secrets cut, at most MAX_QUERY_PARAMS."""
     return tuple(
         (key, cut_secret(value) if key in SECRET_PARAMS else value) for key, value in query[:MAX_QUERY_PARAMS]
     )
 
 
-_cached_journal_query = functools.lru_cache(maxsize=256)(_journal_query)
+_kept_query = cached_when_short(_journal_query, max_len=CACHED_QUERY_PARAMS)
 
 
 def record_fields(entry_id: int, exchange: Exchange, http_status: int | None, elapsed: float) -> tuple[Any, ...]:
@@ -207,9 +206,7 @@ def record_fields(entry_id: int, exchange: Exchange, http_status: int | None, el
     parts = upload.parts if upload is not None else []
     meta = upload.meta if upload is not None else None
     modes, names = exchange.asked if exchange.asked is not None else _summary(meta)
-    query = exchange.query
-    cacheable = isinstance(query, tuple) and len(query) <= CACHED_QUERY_PARAMS
-    kept = _cached_journal_query(query) if cacheable else _journal_query(query)
+    kept = _kept_query(tuple(exchange.query))  # tuple() of the usual tuple is that tuple, not a copy
     rows = tuple((part.name, part.filename, part.content_type, part.size, part.sha256, part.complete) for part in parts)
     faults = tuple((armed.id, armed.spec.type, armed.spec.name) for armed in exchange.faults)
     return (entry_id, exchange.started, exchange.session, kept, meta, modes, names, rows, exchange.status,

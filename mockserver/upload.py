@@ -11,7 +11,6 @@ and the clock of the body itself) is `body.py`'s.
 from __future__ import annotations
 
 import asyncio
-import functools
 import re
 from dataclasses import dataclass, field
 
@@ -21,6 +20,7 @@ from python_multipart.multipart import MultipartParser, MultipartState, parse_op
 from .digests import Digest, Hashing
 from .errors import MalformedMultipart, NotMultipart
 from .images import ImageInfo, ImageSniffer
+from .memo import cached_when_short
 
 META_PART = "meta"
 MULTIPART_FORM = b"multipart/form-data"
@@ -35,16 +35,15 @@ MAX_PREAMBLE_BYTES = 64 * 1024
 _CHUNK_POSITION = re.compile(r"( at \d+| \(\d+\))$")
 
 
-# Header values are parsed through a small cache: a client sends the same few Content-Types and part
-# headers again and again, and parsing one costs more than the rest of its part's bookkeeping. Only
-# short values are cached, so the cache stays small whatever clients send.
 CACHED_HEADER_CHARS = 200
-_options = functools.lru_cache(maxsize=256)(parse_options_header)
 
 
-def _parse_options(value: str | bytes) -> tuple[bytes, dict[bytes, bytes]]:
-    """python-multipart's `parse_options_header`; the result is shared: do not change it."""
-    return _options(value) if len(value) <= CACHED_HEADER_CHARS else parse_options_header(value)
+def _options(value: str | bytes) -> tuple[bytes, dict[bytes, bytes]]:
+    """python-multipart's `parse_options_header` (as the base of a cache: the result is shared, read it only)."""
+    return parse_options_header(value)
+
+
+_parse_options = cached_when_short(_options, max_len=CACHED_HEADER_CHARS)
 
 
 def _disposition(value: bytes) -> tuple[str, str | None]:
