@@ -92,6 +92,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
     """
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == METHOD_NOT_ALLOWED:
+        # FastAPI keeps each included router as one entry of app.routes: their routes are listed here.
         routes = (*request.app.routes, *router.routes, *admin.router.routes)
         allowed = {
             method
