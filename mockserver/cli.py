@@ -90,12 +90,9 @@ def log_config(level: str) -> dict[str, Any]:
 
 def serve(settings: Settings) -> None:
     """Build the app and run it until interrupted."""
-    import uvicorn
-
     from .accesslog import log_off_the_loop
     from .app import create_app
-    from .protocol import protocol_class
-    from .server import GracefulServer
+    from .server import GracefulServer, uvicorn_config
 
     logging.config.dictConfig(log_config(settings.log_level))
     app = create_app(settings)
@@ -104,19 +101,11 @@ def serve(settings: Settings) -> None:
             "listening on %s without --admin-token: anyone who can reach this address can arm faults "
             "and read the journal", settings.host,
         )
-    config = uvicorn.Config(
+    config = uvicorn_config(
         app,
-        host=settings.host,
-        port=settings.port,
+        settings,
         log_config=log_config(settings.log_level),
-        log_level=settings.log_level,
-        access_log=False,
-        http=protocol_class(settings.header_timeout, settings.max_header_bytes),
         loop="uvloop" if sys.platform != "win32" else "asyncio",
-        server_header=False,
-        # X-Forwarded-* rewriting is for servers behind proxies; a local mock has none (a layer less).
-        proxy_headers=False,
-        timeout_graceful_shutdown=settings.shutdown_timeout,
     )
     # The logging HOWTO's optimisations: no caller lookup (a stack walk per line), no thread or
     # process names; the access log writes one line per request, and none of its lines use them.

@@ -13,8 +13,10 @@ import signal
 import threading
 import time
 from types import FrameType
+from typing import Any
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from .app import create_app
 from .errors import MockServerError
@@ -24,6 +26,24 @@ from .settings import Settings
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
 POLL = 0.01
+
+
+def uvicorn_config(app: ASGIApp, settings: Settings, **overrides: Any) -> uvicorn.Config:
+    """How mockserver runs under uvicorn, wherever it runs (the command, a thread): its own protocol with
+    the header limits, no access log or Server header of uvicorn's, no proxy headers (a local mock has no
+    proxy in front: a layer less), the graceful-shutdown timeout. `overrides`: other uvicorn settings."""
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        http=protocol_class(settings.header_timeout, settings.max_header_bytes),
+        log_level=settings.log_level,
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=settings.shutdown_timeout,
+        **overrides,
+    )
 
 
 class GracefulServer(uvicorn.Server):
@@ -57,19 +77,8 @@ class MockServer:
 
     def start(self) -> MockServer:
         """Build the app (raising ConfigError for broken files), serve it, return once it answers."""
-        app = create_app(self.settings)
-        config = uvicorn.Config(
-            app,
-            host=self.settings.host,
-            port=self.settings.port,
-            http=protocol_class(self.settings.header_timeout, self.settings.max_header_bytes),
-            log_config=None,
-            log_level=self.settings.log_level,
-            access_log=False,
-            server_header=False,
-            proxy_headers=False,
-            timeout_graceful_shutdown=self.settings.shutdown_timeout,
-        )
+        # log_config=None: a thread of someone else's process leaves their logging as it is.
+        config = uvicorn_config(create_app(self.settings), self.settings, log_config=None)
         self._server = server = GracefulServer(config)
         self._thread = threading.Thread(target=server.run, name="mockserver", daemon=True)
         self._thread.start()
