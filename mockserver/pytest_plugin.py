@@ -30,11 +30,11 @@ import pytest
 
 from .app import create_app
 from .control import MockControl
+from .routes import DETECT_PATH
 from .server import MockServer
 from .settings import Settings
 
 MARKER = "detect_mock"
-DETECT_PATH = "/api/v1/objects/detect"
 TEST_TOKEN = "test-token"
 
 
