@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -86,6 +87,14 @@ def request(
     meta = meta_part(modes, images)
     ordered = [meta, *parts] if meta_first else [*parts, meta]
     return {"content-type": content_type()}, body(ordered)
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (for a process that must be told its port)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 class ServerProcess:

@@ -25,7 +25,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ from typing import Any
 
 import httpx
 import yaml
+from support import free_port
 
 from mockserver import Settings
 from mockserver.server import MockServer
@@ -229,13 +229,6 @@ def build_context(destination: Path) -> Path:
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def setting_names() -> set[str]:
@@ -610,7 +603,7 @@ def test_docker_ci_service_example_health_cmd_works() -> None:
     assert any("localhost:8080" in json.dumps(step) and "run" in step for step in steps)
 
     # Docker runs the health command with /bin/sh -c; here it meets a real server (on a free port).
-    with MockServer(Settings(port=free_port(), fixtures=None)) as server:
+    with MockServer(Settings(port=0, fixtures=None)) as server:
         command = health_cmd.replace("127.0.0.1:8080", f"127.0.0.1:{server.port}")
         env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
         result = subprocess.run(["/bin/sh", "-c", command], env=env, capture_output=True, text=True, timeout=30)

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support import ServerProcess
+from support import ServerProcess, free_port
 
 from mockserver import Settings
 
@@ -88,12 +88,9 @@ def test_readme_pytest_example_passes(pytester: pytest.Pytester) -> None:
 
 def test_readme_ci_wait_loop_works() -> None:
     block = next(block for block in shell_blocks() if block.startswith("mockserver --port 8080 &"))
-    import socket
     import sys
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     script = block.replace("8080", str(port)) + "; status=$?; kill %1; wait; exit $status"
     env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "MOCKSERVER_FIXTURES": ""}
     result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60, env=env)
