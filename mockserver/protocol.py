@@ -7,6 +7,9 @@
   server answers 408 in the vendor's envelope and closes.
 - A size limit for them: past `max_header_bytes` the server answers 431 and closes, instead of
   collecting a megabyte of headers per connection.
+- Body chunks handed to the app as they came off the socket: uvicorn appends each one to a bytearray and
+  copies that out again for `receive`, two copies of every body byte (two fifths of the server's time for
+  a body it only reads). A chunk the app has not yet been given any of is now passed on as it is.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from .envelope import encode, envelope
@@ -61,6 +65,23 @@ class TransportExposingProtocol(HttpToolsProtocol):
         extensions: dict[str, Any] = dict(self.scope.get("extensions") or {})
         extensions[TRANSPORT_EXTENSION] = {"transport": self.transport}
         self.scope["extensions"] = extensions
+
+    def on_body(self, body: bytes) -> None:
+        cycle = self.cycle
+        if (self.parser.should_upgrade() and self._should_upgrade()) or cycle.response_complete:
+            return
+        if not cycle.body:
+            # `receive` gives `bytes(cycle.body)` and starts a new bytearray: bytes() of a bytes object is
+            # that same object, so this chunk reaches the app without a copy.
+            cycle.body = body  # type: ignore[assignment]
+        elif isinstance(cycle.body, bytearray):
+            cycle.body += body
+        else:
+            # Chunks that arrive before the app reads are joined, as uvicorn does.
+            cycle.body = bytearray(cycle.body) + body
+        if len(cycle.body) > HIGH_WATER_LIMIT:
+            self.flow.pause_reading()
+        cycle.message_event.set()
 
     def send_400_response(self, msg: str) -> None:
         # Bytes after a complete request that do not parse: uvicorn answers 400 at once and closes,
