@@ -1,75 +1,39 @@
-"""SHA-256 of the parts, computed on a worker thread while the event loop goes on reading and parsing.
+"""SHA-256 of the parts as they pass: which are hashed on the event loop, which by the hashing process.
 
-Hashing is most of the work of a large upload, and hashlib lets go of the GIL while it hashes, so a second
-core can hash while the first reads and parses. Handing work over has a price (and a thread that wants the
-GIL back may wait for the other's switch interval), so it is done rarely: a part that ends within
-`inline_bytes` is hashed at once (a small image never leaves the event loop); a larger one is handed over in
-batches of `batch_bytes`, and at its end. One worker thread keeps every part's pieces in order.
+Hashing is most of the work of a large upload. A thread cannot take it off the event loop well: it shares
+the GIL, and after every part it waits a tenth of a millisecond or more for the busy loop to let go of it,
+about as long as hashing a 200 KB part takes. So large parts go to a process of its own (`hashprocess`).
 
-Two bounds keep the event loop busy and memory flat however fast clients send:
-- while the worker has more than `busy_bytes` queued (from all requests), a part not yet handed over is
-  hashed on the event loop instead: the loop does useful work rather than queueing more and then waiting;
-- a request that has more than `max_backlog` bytes waiting stops reading until the worker has caught up
-  a little (a part already handed over must stay with the worker, to keep its pieces in order).
+Per part, decided once:
+- a part that ends within `inline_bytes` is hashed at once: a small image never leaves the event loop;
+- a larger one goes to the process in batches of `batch_bytes`, and at its end;
+- while the process has more than `busy_bytes` to hash, a part not yet handed over is hashed on the loop
+  instead, whole: the loop does useful work rather than queueing more and then waiting.
+A request with more than `max_backlog` bytes not yet hashed stops reading until the process has caught
+up a little. Without a process (no `os.memfd_create`, as on macOS and Windows; it could not start; it
+died) every part is hashed on the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import threading
 from collections.abc import Callable
-from queue import SimpleQueue
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
+
+from .hashprocess import HashProcess, deliver, shared_process
 
 if TYPE_CHECKING:
     from _hashlib import HASH
 
 KIB = 1024
+MIB = 1024 * KIB
 DEFAULT_INLINE_BYTES = 64 * KIB
 DEFAULT_BATCH_BYTES = 512 * KIB
-DEFAULT_MAX_BACKLOG = 1536 * KIB
-DEFAULT_BUSY_BYTES = 2048 * KIB
+DEFAULT_MAX_BACKLOG = 3 * MIB
+DEFAULT_BUSY_BYTES = 3 * MIB
 
-Job = Callable[[], None]
-
-
-class _Worker:
-    """One daemon thread running jobs in the order they were put."""
-
-    def __init__(self) -> None:
-        self._jobs: SimpleQueue[Job] = SimpleQueue()
-        # Bytes queued and not yet hashed, from every request (and every event loop) of the process.
-        self.backlog = 0
-        self._count = threading.Lock()
-        threading.Thread(target=self._run, name="mockserver-sha256", daemon=True).start()
-
-    def put(self, job: Job, size: int) -> None:
-        with self._count:
-            self.backlog += size
-        self._jobs.put(job)
-
-    def done(self, size: int) -> None:
-        with self._count:
-            self.backlog -= size
-
-    def _run(self) -> None:
-        while True:
-            self._jobs.get()()
-
-
-_worker: _Worker | None = None
-_worker_lock = threading.Lock()
-
-
-def _shared_worker() -> _Worker:
-    # One for the process, made on first use: per-part order needs one queue, and a two-core machine
-    # (the usual CI runner) has one core to spare.
-    global _worker
-    with _worker_lock:
-        if _worker is None:
-            _worker = _Worker()
-        return _worker
+HERE: Literal["here"] = "here"  # a part hashed on the event loop
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -79,19 +43,8 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
-def _deliver(loop: asyncio.AbstractEventLoop, future: asyncio.Future[str], value: str) -> None:
-    def resolve() -> None:
-        if not future.done():
-            future.set_result(value)
-
-    try:
-        loop.call_soon_threadsafe(resolve)
-    except RuntimeError:
-        pass  # the loop closed while the worker hashed: nobody is waiting any more
-
-
 class Hashing:
-    """One request's share of the worker: its digests, and how many of its bytes are still queued."""
+    """One request's share of the hashing process: its digests, and how many of its bytes are not hashed yet."""
 
     def __init__(
         self,
@@ -106,8 +59,8 @@ class Hashing:
         self.max_backlog = max_backlog
         self.busy_bytes = busy_bytes
         self.queued = 0
-        self.hashed = 0  # written by the worker thread only
-        # Set by a request waiting for its backlog to halve; resolved by the worker when it has.
+        self.hashed = 0  # written by the reader thread only
+        # Set by a request waiting for its backlog to shrink; resolved by the reader thread when it has.
         self._waiter: tuple[asyncio.AbstractEventLoop, asyncio.Future[str]] | None = None
 
     @property
@@ -117,39 +70,40 @@ class Hashing:
     def digest(self) -> Digest:
         return Digest(self)
 
-    def worker_busy(self) -> bool:
-        """Whether the worker has more than `busy_bytes` queued: then new parts are hashed where they are."""
-        return _shared_worker().backlog > self.busy_bytes
+    def process(self) -> HashProcess | None:
+        """The hashing process to hand a part to, or None to hash it here (no event loop, or no process)."""
+        return shared_process() if _running_loop() is not None else None
 
     def hand_over(
-        self, work: HASH, pieces: list[bytes | memoryview], size: int, finish: Callable[[str], None] | None = None
+        self,
+        process: HashProcess,
+        token: int,
+        pieces: list[bytes | memoryview],
+        size: int,
+        finish: Callable[[str | None], None] | None = None,
     ) -> None:
         self.queued += size
-        worker = _shared_worker()
 
-        def job() -> None:
-            # One call per batch: the GIL is let go once for all of it, not once per piece.
-            work.update(pieces[0] if len(pieces) == 1 else b"".join(pieces))
-            self.hashed += size
-            worker.done(size)
-            if finish is not None:
-                finish(work.hexdigest())
+        def done(hashed: int, hexdigest: str | None, failed: bool) -> None:
+            self.hashed += hashed
+            if finish is not None and (hexdigest is not None or failed):
+                finish(hexdigest)
             waiter = self._waiter
-            if waiter is not None and self.backlog <= self.max_backlog * 3 // 4:
+            if waiter is not None and (self.backlog <= self.max_backlog * 3 // 4 or failed):
                 self._waiter = None
-                _deliver(*waiter, "")
+                deliver(*waiter, "")
 
-        worker.put(job, size)
+        process.submit(token, pieces, size, finish is not None, done)
 
     async def drain(self) -> None:
-        """Wait until the worker has brought this request's backlog down to three quarters of `max_backlog`.
+        """Wait until the process has brought this request's backlog down to three quarters of `max_backlog`.
 
-        Not to zero: the event loop goes on parsing while the worker still has work, so both keep busy.
+        Not to zero: the event loop goes on parsing while the process still has work, so both keep busy.
         """
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[str] = loop.create_future()
         self._waiter = (loop, waiter)
-        if self.backlog <= self.max_backlog * 3 // 4:  # the worker got there first
+        if self.backlog <= self.max_backlog * 3 // 4:  # the process got there first
             self._waiter = None
             return
         await waiter
@@ -158,45 +112,60 @@ class Hashing:
 class Digest:
     """One part's SHA-256, fed piece by piece.
 
-    Pieces are held until the part ends small (then hashed here, at once) or passes `batch_bytes` (then
-    handed to the worker, as is every later batch). A part is hashed here whole, whatever its size,
-    while the worker is busy with other parts when it would first be handed over.
+    Pieces are held until the part ends small (then hashed here, at once) or passes `batch_bytes`. Then
+    the part's place is chosen, once: the hashing process (this batch and every later one go there), or
+    here, whole, when there is no process or it is busy with other parts.
     """
 
-    __slots__ = ("_hash", "_hashing", "_pieces", "_size", "_handed")
+    __slots__ = ("_hash", "_hashing", "_pieces", "_size", "_place", "_token")
 
     def __init__(self, hashing: Hashing) -> None:
         self._hash: HASH = hashlib.sha256()
         self._hashing = hashing
         self._pieces: list[bytes | memoryview] = []
         self._size = 0
-        self._handed = False
+        # None until chosen; then the process, or HERE. Never changed after.
+        self._place: HashProcess | Literal["here"] | None = None
+        self._token = 0
 
     def update(self, data: bytes | memoryview) -> None:
         self._pieces.append(data)
         self._size += len(data)
         if self._size >= self._hashing.batch_bytes:
-            if _running_loop() is None or (not self._handed and self._hashing.worker_busy()):
-                # No event loop (a script, a unit test): nothing would wait in parallel. A busy worker:
-                # the loop would soon wait for it; hashing now keeps it busy instead.
+            process = self._process()
+            if process is None:
                 self._here()
                 return
-            self._hashing.hand_over(self._hash, self._pieces, self._size)
-            self._pieces, self._size, self._handed = [], 0, True
+            self._hashing.hand_over(process, self._token, self._pieces, self._size)
+            self._pieces, self._size = [], 0
 
     def finish(self) -> str | asyncio.Future[str]:
-        """The hex digest now, or a future of it when the worker hashes (some of) this part."""
+        """The hex digest now, or a future of it when the process hashes (some of) this part."""
+        if self._place is None and self._size <= self._hashing.inline_bytes:
+            self._place = HERE
+        process = self._process()
         loop = _running_loop()
-        here = not self._handed and (self._size <= self._hashing.inline_bytes or self._hashing.worker_busy())
-        if loop is None or here:
+        if process is None or loop is None:
             self._here()
             return self._hash.hexdigest()
         future: asyncio.Future[str] = loop.create_future()
         self._hashing.hand_over(
-            self._hash, self._pieces, self._size, lambda digest: _deliver(loop, future, digest)
+            process, self._token, self._pieces, self._size, lambda digest: deliver(loop, future, digest)
         )
         self._pieces, self._size = [], 0
         return future
+
+    def _process(self) -> HashProcess | None:
+        """Where this part is hashed: the process, or None for here (chosen at the first call)."""
+        if self._place is None:
+            # No event loop (a script, a unit test): nothing would wait in parallel. A busy process: the
+            # loop would soon wait for it; hashing here keeps it busy instead.
+            process = self._hashing.process()
+            if process is None or process.busy(self._hashing.busy_bytes):
+                self._place = HERE
+            else:
+                self._place, self._token = process, process.token()
+        return self._place if isinstance(self._place, HashProcess) else None
 
     def _here(self) -> None:
         for piece in self._pieces:

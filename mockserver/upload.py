@@ -181,7 +181,7 @@ class MultipartReader:
         return line + 1 if line >= 0 else -1
 
     async def settle(self) -> None:
-        """Wait for the worker's digests, and give each part its SHA-256."""
+        """Wait for the hashing process's digests, and give each part its SHA-256."""
         if self._digests:
             await asyncio.gather(*(future for _, future in self._digests))
         self.collect()

@@ -1,16 +1,28 @@
-"""SHA-256 on the worker thread: the same digests as hashlib, whatever the sizes and chunking."""
+"""SHA-256 on the loop and in the hashing process: the same digests as hashlib, whatever the sizes, chunking and load.
+
+Where a test needs the process in a given state (busy, stopped, dead) it gets one of its own, with
+SIGSTOP/SIGCONT/SIGKILL sent to the real child: the shared process of the test session stays untouched.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import random
-import threading
+import signal
+import time
+from collections.abc import Iterator
 
+import httpx
+import psutil
 import pytest
-from support import FormPart, body, in_process, meta_part, post_detect
+from support import URL, FormPart, ServerProcess, body, content_type, in_process, meta_part, post_detect
 
-from mockserver.digests import DEFAULT_BATCH_BYTES, DEFAULT_BUSY_BYTES, DEFAULT_INLINE_BYTES, Hashing, _shared_worker
+from mockserver import digests
+from mockserver.digests import DEFAULT_BATCH_BYTES, DEFAULT_INLINE_BYTES, Hashing
+from mockserver.errors import HashingFailed
+from mockserver.hashprocess import HashProcess, shared_process
 
 pytestmark = pytest.mark.anyio
 
@@ -30,6 +42,30 @@ def data(size: int, seed: int = 0) -> bytes:
     return random.Random(seed).randbytes(size)
 
 
+async def result_of(result: str | asyncio.Future[str]) -> str:
+    return result if isinstance(result, str) else await result
+
+
+@pytest.fixture
+def own_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[HashProcess]:
+    """A hashing process for this test alone, used by every Hashing while the test runs."""
+    process = HashProcess(ring_bytes=256 * 1024)
+    monkeypatch.setattr(digests, "shared_process", lambda: process if process.alive else None)
+    try:
+        yield process
+    finally:
+        if process.alive:
+            os.kill(process.pid, signal.SIGCONT)
+        process.close()
+
+
+async def wait_until(condition: object, timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.005)
+
+
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("piece", [1000, 65536, 10**7])
 async def test_digest_in_loop_matches_hashlib(size: int, piece: int) -> None:
@@ -38,10 +74,7 @@ async def test_digest_in_loop_matches_hashlib(size: int, piece: int) -> None:
     payload = data(size)
     for start in range(0, size, piece):
         digest.update(memoryview(payload)[start : start + piece])
-    result = digest.finish()
-    if not isinstance(result, str):
-        result = await result
-    assert result == hashlib.sha256(payload).hexdigest()
+    assert await result_of(digest.finish()) == hashlib.sha256(payload).hexdigest()
     assert hashing.backlog == 0
 
 
@@ -57,12 +90,11 @@ def test_digest_without_loop_hashes_here(size: int) -> None:
 async def test_digest_many_parts_interleaved_keep_order() -> None:
     hashing = Hashing(batch_bytes=4096)
     payloads = [data(50_000, seed) for seed in range(6)]
-    digests = [hashing.digest() for _ in payloads]
+    parts = [hashing.digest() for _ in payloads]
     for start in range(0, 50_000, 3000):
-        for digest, payload in zip(digests, payloads, strict=True):
+        for digest, payload in zip(parts, payloads, strict=True):
             digest.update(payload[start : start + 3000])
-    results = [digest.finish() for digest in digests]
-    resolved = [result if isinstance(result, str) else await result for result in results]
+    resolved = [await result_of(digest.finish()) for digest in parts]
     assert resolved == [hashlib.sha256(payload).hexdigest() for payload in payloads]
 
 
@@ -72,13 +104,133 @@ async def test_digest_drain_bounds_backlog() -> None:
     for _ in range(100):
         digest.update(b"x" * 1024)
     await hashing.drain()
-    assert hashing.backlog == 0
-    final = digest.finish()
-    assert (final if isinstance(final, str) else await final) == hashlib.sha256(b"x" * 102_400).hexdigest()
+    assert hashing.backlog <= 3 * 4096 // 4
+    assert await result_of(digest.finish()) == hashlib.sha256(b"x" * 102_400).hexdigest()
+
+
+async def test_digest_runs_in_a_process_of_its_own() -> None:
+    digest = Hashing().digest()
+    digest.update(b"y" * (DEFAULT_BATCH_BYTES + 1))
+    result = digest.finish()
+    assert not isinstance(result, str)
+    assert await result == hashlib.sha256(b"y" * (DEFAULT_BATCH_BYTES + 1)).hexdigest()
+    process = shared_process()
+    assert process is not None and process.pid != os.getpid()
+    child = psutil.Process(process.pid)
+    assert child.ppid() == os.getpid()
+    assert any(argument.endswith("hashchild.py") for argument in child.cmdline())
+
+
+@pytest.mark.parametrize("pieces", [[300_000], [100_000] * 5 + [7], [4096] * 200])
+async def test_digest_small_ring_cuts_and_queues_batches(own_process: HashProcess, pieces: list[int]) -> None:
+    # A 256 KiB ring: batches over half of it are cut, and wait for room in order. Parts that find
+    # batches waiting are hashed on the loop (the process is behind); the first always goes to the process.
+    hashing = Hashing(batch_bytes=64 * 1024, busy_bytes=1 << 40)
+    payloads = [data(sum(pieces), seed) for seed in range(3)]
+    parts = [hashing.digest() for _ in payloads]
+    start = 0
+    for size in pieces:
+        for digest, payload in zip(parts, payloads, strict=True):
+            digest.update(memoryview(payload)[start : start + size])
+        start += size
+    results = [digest.finish() for digest in parts]
+    assert not isinstance(results[0], str)
+    resolved = [await result_of(result) for result in results]
+    assert resolved == [hashlib.sha256(payload).hexdigest() for payload in payloads]
+    assert hashing.backlog == 0 and not own_process.busy(0)
+
+
+async def test_digest_busy_process_part_hashed_on_loop(own_process: HashProcess) -> None:
+    hashing = Hashing(busy_bytes=64 * 1024)
+    os.kill(own_process.pid, signal.SIGSTOP)  # it holds what it has: busy, as under other requests' load
+    filler, filler_data = hashing.digest(), data(100_000, seed=1)
+    filler.update(filler_data)
+    pending = filler.finish()
+    assert not isinstance(pending, str) and own_process.busy(hashing.busy_bytes)
+    payload = data(DEFAULT_INLINE_BYTES + 1, seed=2)
+    digest = hashing.digest()
+    digest.update(payload)
+    result = digest.finish()
+    assert isinstance(result, str), "the loop should not queue behind a busy process"
+    assert result == hashlib.sha256(payload).hexdigest()
+    os.kill(own_process.pid, signal.SIGCONT)
+    assert await pending == hashlib.sha256(filler_data).hexdigest()
+
+
+async def test_digest_part_begun_here_stays_here_when_the_process_frees_up(own_process: HashProcess) -> None:
+    # The process cannot take over a SHA-256 begun on the loop: a part's place is chosen once.
+    hashing = Hashing(batch_bytes=64 * 1024, busy_bytes=64 * 1024)
+    os.kill(own_process.pid, signal.SIGSTOP)
+    filler = hashing.digest()
+    filler.update(data(100_000, seed=1))
+    pending = filler.finish()
+    payload = data(300_000, seed=2)
+    digest = hashing.digest()
+    digest.update(payload[:65536])  # the process is busy: this batch is hashed here
+    os.kill(own_process.pid, signal.SIGCONT)
+    await result_of(pending)
+    await wait_until(lambda: not own_process.busy(0))
+    digest.update(payload[65536:])
+    assert digest.finish() == hashlib.sha256(payload).hexdigest()
+
+
+async def test_digest_part_handed_over_stays_with_process_when_it_gets_busy(own_process: HashProcess) -> None:
+    # Once a part's first batch is in the ring, later batches must follow it there (in order), busy or not.
+    hashing = Hashing(batch_bytes=64 * 1024, busy_bytes=64 * 1024)
+    payload = data(500_000, seed=7)
+    digest = hashing.digest()
+    digest.update(payload[:65536])
+    os.kill(own_process.pid, signal.SIGSTOP)
+    other = hashing.digest()
+    other.update(data(100_000, seed=8))
+    other_result = other.finish()
+    assert own_process.busy(hashing.busy_bytes)
+    digest.update(payload[65536:])
+    result = digest.finish()
+    assert not isinstance(result, str)
+    os.kill(own_process.pid, signal.SIGCONT)
+    assert await result == hashlib.sha256(payload).hexdigest()
+    assert await result_of(other_result) == hashlib.sha256(data(100_000, seed=8)).hexdigest()
+
+
+async def test_digest_process_death_fails_its_parts_then_hashes_here(own_process: HashProcess) -> None:
+    hashing = Hashing()
+    os.kill(own_process.pid, signal.SIGSTOP)
+    digest = hashing.digest()
+    digest.update(data(200_000, seed=3))
+    lost = digest.finish()
+    assert not isinstance(lost, str)
+    os.kill(own_process.pid, signal.SIGKILL)
+    with pytest.raises(HashingFailed):
+        await asyncio.wait_for(lost, 5)
+    assert not own_process.alive and hashing.backlog == 0
+    after = hashing.digest()
+    after.update(data(200_000, seed=4))
+    assert after.finish() == hashlib.sha256(data(200_000, seed=4)).hexdigest()
+
+
+async def test_digest_process_death_answers_500_then_serves(own_process: HashProcess) -> None:
+    image = data(150_000, seed=5)
+    parts = [FormPart("file_0", image, "a.jpg"), meta_part(["object"])]
+    async with in_process() as client:
+        os.kill(own_process.pid, signal.SIGSTOP)
+        request = asyncio.ensure_future(post_detect(client, parts))
+        await wait_until(lambda: own_process.busy(0))
+        os.kill(own_process.pid, signal.SIGKILL)
+        response = await asyncio.wait_for(request, 10)
+        assert response.status_code == 500
+        envelope = {"status": 500, "body": "Internal Server Error", "htmlencoded": False, "last_modified": 0}
+        assert response.json() == envelope
+        again = await post_detect(client, parts)
+        entries = {entry["status"]: entry for entry in (await client.get("/__admin/requests")).json()["requests"]}
+    assert again.json()["status"] == 200
+    assert entries[500]["body"] == "Internal Server Error"
+    assert entries[500]["parts"][0]["sha256"] is None  # lost with the process: never misreported
+    assert entries[200]["parts"][0]["sha256"] == hashlib.sha256(image).hexdigest()
 
 
 @pytest.mark.parametrize("size", [DEFAULT_INLINE_BYTES + 1, 3 * DEFAULT_BATCH_BYTES + 7])
-async def test_digest_journal_and_fixtures_see_worker_digests(size: int, tmp_path: object) -> None:
+async def test_digest_journal_and_fixtures_see_process_digests(size: int) -> None:
     payload = data(size, seed=3)
     parts = [FormPart("big", payload, "big.bin"), FormPart("small", data(100, seed=4), "s.bin"),
              meta_part(["object"], ["big", "small"])]
@@ -86,9 +238,9 @@ async def test_digest_journal_and_fixtures_see_worker_digests(size: int, tmp_pat
         response = await post_detect(client, parts)
         entry = (await client.get("/__admin/requests")).json()["requests"][0]
     assert response.json()["status"] == 200
-    digests = {part["name"]: part["sha256"] for part in entry["parts"]}
-    assert digests["big"] == hashlib.sha256(payload).hexdigest()
-    assert digests["small"] == hashlib.sha256(data(100, seed=4)).hexdigest()
+    found = {part["name"]: part["sha256"] for part in entry["parts"]}
+    assert found["big"] == hashlib.sha256(payload).hexdigest()
+    assert found["small"] == hashlib.sha256(data(100, seed=4)).hexdigest()
 
 
 async def test_digest_fixture_match_on_large_image(tmp_path: object) -> None:
@@ -101,60 +253,22 @@ async def test_digest_fixture_match_on_large_image(tmp_path: object) -> None:
     fixture = {"match": {"sha256": hashlib.sha256(payload).hexdigest()}, "answers": answers}
     (folder / "big.json").write_text(json.dumps(fixture))
     async with in_process(fixtures=folder, fixtures_poll=0) as client:
-        content_parts = [FormPart("file_0", payload), meta_part(["scene"])]
-        response = await client.post(
-            "/api/v1/objects/detect?oauth_provider=mr&oauth_token=1",
-            headers={"content-type": "multipart/form-data; boundary=----WebKitFormBoundaryfCqTBHeLZlsicvMp"},
-            content=body(content_parts),
-        )
+        response = await client.post(URL, headers={"content-type": content_type()},
+                                     content=body([FormPart("file_0", payload), meta_part(["scene"])]))
     assert response.json()["body"]["scene_labels"][0] == {"status": 2, "name": "file_0", "error": "big"}
 
 
-def test_digest_runs_in_a_thread_of_its_own() -> None:
-    async def go() -> set[str]:
-        digest = Hashing().digest()
-        digest.update(b"y" * (DEFAULT_BATCH_BYTES + 1))
-        result = digest.finish()
-        assert not isinstance(result, str)
-        await result
-        return {thread.name for thread in __import__("threading").enumerate()}
-
-    assert "mockserver-sha256" in asyncio.run(go())
-
-
-@pytest.mark.parametrize("size", [DEFAULT_INLINE_BYTES + 1, 3 * DEFAULT_BATCH_BYTES + 7])
-async def test_digest_busy_worker_part_hashed_on_loop(size: int) -> None:
-    # A job holding the worker, as if other requests had queued more than busy_bytes.
-    gate, worker, held = threading.Event(), _shared_worker(), DEFAULT_BUSY_BYTES + 1
-    worker.put(gate.wait, held)
-    try:
-        hashing = Hashing()
-        digest = hashing.digest()
-        payload = data(size, seed=6)
-        for start in range(0, size, 65536):
-            digest.update(payload[start : start + 65536])
-        result = digest.finish()
-        assert isinstance(result, str), "the loop should not queue behind a busy worker"
-        assert result == hashlib.sha256(payload).hexdigest()
-        assert hashing.backlog == 0
-    finally:
-        gate.set()
-        worker.done(held)
-
-
-async def test_digest_part_handed_over_stays_with_worker_when_it_gets_busy() -> None:
-    # Once a part's first batch is queued, later batches must follow it there (in order), busy or not.
-    hashing = Hashing()
-    digest = hashing.digest()
-    payload = data(3 * DEFAULT_BATCH_BYTES, seed=7)
-    digest.update(payload[:DEFAULT_BATCH_BYTES])
-    gate, worker, held = threading.Event(), _shared_worker(), DEFAULT_BUSY_BYTES + 1
-    worker.put(gate.wait, held)
-    try:
-        digest.update(payload[DEFAULT_BATCH_BYTES:])
-        result = digest.finish()
-        assert not isinstance(result, str)
-    finally:
-        gate.set()
-        worker.done(held)
-    assert await result == hashlib.sha256(payload).hexdigest()
+@pytest.mark.parametrize("stop", ["terminate", "kill"])
+def test_digest_process_ends_with_the_server(stop: str) -> None:
+    """No hashing process is left behind, whether the server shuts down or is killed."""
+    with ServerProcess() as server:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            parts = [FormPart("file_0", data(300_000, seed=9), "a.jpg"), meta_part(["object"])]
+            assert client.post(URL, headers={"content-type": content_type()}, content=body(parts)).status_code == 200
+        children = [child for child in psutil.Process(server.process.pid).children()
+                    if any(argument.endswith("hashchild.py") for argument in child.cmdline())]
+        assert len(children) == 1
+        getattr(server.process, stop)()
+        server.process.wait(10)
+        gone, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive
