@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from PIL import Image, ImageDraw
 
 from mockserver import Settings, create_app
@@ -152,11 +153,17 @@ class ServerProcess:
         return host, int(port)
 
     def peak_rss(self) -> int:
-        """The server's peak resident memory so far (VmHWM), in bytes."""
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        kib = re.search(r"VmHWM:\s+(\d+) kB", status)
-        assert kib is not None
-        return int(kib.group(1)) * 1024
+        """The server's peak resident memory so far (VmHWM), in bytes, with its hashing process's."""
+        total = 0
+        for pid in [self.process.pid, *(child.pid for child in psutil.Process(self.process.pid).children())]:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except FileNotFoundError:
+                continue  # a child that has just ended
+            kib = re.search(r"VmHWM:\s+(\d+) kB", status)
+            assert kib is not None
+            total += int(kib.group(1)) * 1024
+        return total
 
 
 @contextlib.asynccontextmanager
