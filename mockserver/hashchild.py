@@ -8,8 +8,9 @@ waiting for the server's event loop to let go of the GIL between parts, as a thr
 Commands (`COMMAND`, from the server, in order): hash `length` bytes of the ring at position `start`
 (a running count, taken modulo the ring's size; the range never wraps) into part `token`'s SHA-256;
 `final` ends the part. Each command is answered in order (`RESULT`): the token, the running count up to
-which the ring is free again, `final`, and for a final command the digest. The process ends when the
-server closes the command pipe (it exited, or is shutting down).
+which the ring is free again, `final`, and for a final command the digest. The first answer, token `HELLO`,
+says the process is ready. The process ends when the server closes the command pipe (it exited, or is
+shutting down).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import sys
 
 COMMAND = struct.Struct("<QQI?3x")  # token, start, length, final
 RESULT = struct.Struct("<QQ?7x32s")  # token, free up to, final, digest (zeros unless final)
+HELLO = 0  # the token of the first answer, sent once the ring is mapped; parts' tokens start at 1
 READ_BYTES = COMMAND.size * 2048
 SEND_BYTES = 1024 * 1024
 
@@ -65,6 +67,7 @@ def main(argv: list[str]) -> int:
     ring_fd, ring_bytes, commands, results = (int(value) for value in argv[1:5])
     with mmap.mmap(ring_fd, ring_bytes, access=mmap.ACCESS_READ) as ring:
         view = memoryview(ring)
+        os.write(results, RESULT.pack(HELLO, 0, False, b""))  # ready: the server may send parts now
         try:
             serve(view, commands, results)
         finally:

@@ -11,8 +11,9 @@ digests back to the event loops waiting for them, one wake-up per loop per read.
 
 Batches enter the ring strictly in order (a part's batches must reach the child in order), and one over
 half the ring is cut so that it always fits once the ring empties. There is one process per server
-process, started on first use (`shared_process`); it ends when the server's command pipe closes, at exit
-or when the server dies. If it dies first, the batches it held fail (`HashingFailed`, a 500) and
+process, started on first use (`shared_process`) and used once it has said it is ready (until then, and
+if it never does, parts are hashed on the event loop); it ends when the server's command pipe closes, at
+exit or when the server dies. If it dies first, the batches it held fail (`HashingFailed`, a 500) and
 `shared_process` gives None from then on: parts are hashed on the event loop.
 """
 
@@ -33,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import HashingFailed
-from .hashchild import COMMAND, RESULT
+from .hashchild import COMMAND, HELLO, RESULT
 
 DEFAULT_RING_BYTES = 4 * 1024 * 1024
 
@@ -62,6 +63,7 @@ class HashProcess:
         self._sent: deque[_Batch] = deque()  # in the process, in order
         self._waiting: deque[_Batch] = deque()  # for room in the ring, in order
         self.alive = True
+        self.ready = False  # until the child says so: parts are hashed on the event loop meanwhile
         ring_fd = os.memfd_create("mockserver-sha256", os.MFD_CLOEXEC)
         try:
             os.ftruncate(ring_fd, ring_bytes)
@@ -157,6 +159,9 @@ class HashProcess:
                 answered = []
                 with self._lock:
                     for token, free_to, _final, digest in RESULT.iter_unpack(pending[:whole]):
+                        if token == HELLO:
+                            self.ready = True
+                            continue
                         batch = self._sent[0]
                         if token != batch.token:
                             raise OSError(f"answer for part {token}, expected {batch.token}")
@@ -207,27 +212,30 @@ def _cut(pieces: list[bytes | memoryview], limit: int) -> list[tuple[list[bytes 
 
 
 _process: HashProcess | None = None
-_process_pid = 0
+_started_in = 0  # the pid that started `_process` (or tried to): a forked child starts its own
 _process_lock = threading.Lock()
 
 
 def shared_process() -> HashProcess | None:
-    """The hashing process, started on first use; None where there is none (then parts are hashed here)."""
-    global _process, _process_pid
-    if _process is not None and _process_pid == os.getpid():
-        return _process if _process.alive else None
-    with _process_lock:
-        if _process is None or _process_pid != os.getpid():
-            if not hasattr(os, "memfd_create"):
-                return None
-            try:
-                _process, _process_pid = HashProcess(), os.getpid()
-            except OSError as error:
-                logger.warning("no SHA-256 process (%s): parts are hashed on the event loop", error)
-                _process, _process_pid = None, os.getpid()
-                return None
-            atexit.register(_process.close)
-        return _process if _process is not None and _process.alive else None
+    """The hashing process, started on first use; None where there is none (then parts are hashed here).
+
+    None too until the child has said it is ready (tens of milliseconds after the first call), so a child
+    that cannot start never holds a part, and the event loop never waits for one to start.
+    """
+    global _process, _started_in
+    if _started_in != os.getpid():
+        with _process_lock:
+            if _started_in != os.getpid():
+                _process, _started_in = None, os.getpid()
+                if hasattr(os, "memfd_create"):
+                    try:
+                        _process = HashProcess()
+                    except OSError as error:
+                        logger.warning("no SHA-256 process (%s): parts are hashed on the event loop", error)
+                    else:
+                        atexit.register(_process.close)
+    process = _process
+    return process if process is not None and process.alive and process.ready else None
 
 
 class _Handback(threading.local):

@@ -11,6 +11,7 @@ import hashlib
 import os
 import random
 import signal
+import sys
 import time
 from collections.abc import Iterator
 
@@ -25,6 +26,9 @@ from mockserver.errors import HashingFailed
 from mockserver.hashprocess import HashProcess, shared_process
 
 pytestmark = pytest.mark.anyio
+# Where there is no memfd (macOS, Windows) there is no hashing process: every part is hashed on the loop,
+# which the other tests cover.
+needs_process = pytest.mark.skipif(not hasattr(os, "memfd_create"), reason="no hashing process without memfd")
 
 SIZES = [
     1,
@@ -49,7 +53,13 @@ async def result_of(result: str | asyncio.Future[str]) -> str:
 @pytest.fixture
 def own_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[HashProcess]:
     """A hashing process for this test alone, used by every Hashing while the test runs."""
+    if not hasattr(os, "memfd_create"):
+        pytest.skip("no hashing process without memfd")
     process = HashProcess(ring_bytes=256 * 1024)
+    deadline = time.monotonic() + 10
+    while not process.ready:
+        assert time.monotonic() < deadline, "the hashing process never said it was ready"
+        time.sleep(0.005)
     monkeypatch.setattr(digests, "shared_process", lambda: process if process.alive else None)
     try:
         yield process
@@ -108,7 +118,9 @@ async def test_digest_drain_bounds_backlog() -> None:
     assert await result_of(digest.finish()) == hashlib.sha256(b"x" * 102_400).hexdigest()
 
 
+@needs_process
 async def test_digest_runs_in_a_process_of_its_own() -> None:
+    await wait_until(lambda: shared_process() is not None)  # started by the first call, ready soon after
     digest = Hashing().digest()
     digest.update(b"y" * (DEFAULT_BATCH_BYTES + 1))
     result = digest.finish()
@@ -229,6 +241,22 @@ async def test_digest_process_death_answers_500_then_serves(own_process: HashPro
     assert entries[200]["parts"][0]["sha256"] == hashlib.sha256(image).hexdigest()
 
 
+@needs_process
+async def test_digest_process_that_cannot_start_never_holds_a_part(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # starts, and exits without saying it is ready
+    process = HashProcess(ring_bytes=256 * 1024)
+    monkeypatch.setattr(digests, "shared_process", lambda: process if process.alive and process.ready else None)
+    try:
+        await wait_until(lambda: not process.alive)
+        assert not process.ready
+        digest = Hashing().digest()
+        payload = data(3 * DEFAULT_BATCH_BYTES, seed=10)
+        digest.update(payload)
+        assert digest.finish() == hashlib.sha256(payload).hexdigest()
+    finally:
+        process.close()
+
+
 @pytest.mark.parametrize("size", [DEFAULT_INLINE_BYTES + 1, 3 * DEFAULT_BATCH_BYTES + 7])
 async def test_digest_journal_and_fixtures_see_process_digests(size: int) -> None:
     payload = data(size, seed=3)
@@ -258,6 +286,7 @@ async def test_digest_fixture_match_on_large_image(tmp_path: object) -> None:
     assert response.json()["body"]["scene_labels"][0] == {"status": 2, "name": "file_0", "error": "big"}
 
 
+@needs_process
 @pytest.mark.parametrize("stop", ["terminate", "kill"])
 def test_digest_process_ends_with_the_server(stop: str) -> None:
     """No hashing process is left behind, whether the server shuts down or is killed."""
