@@ -29,6 +29,13 @@ READ_BYTES = COMMAND.size * 2048
 SEND_BYTES = 1024 * 1024
 
 
+def write_all(fd: int, data: bytes | bytearray) -> None:
+    """Write all of `data`: a pipe may take a large write in pieces."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def serve(ring: memoryview, commands: int, results: int) -> None:
     """Answer commands until the command pipe is closed."""
     size = len(ring)
@@ -53,11 +60,11 @@ def serve(ring: memoryview, commands: int, results: int) -> None:
             if unsent >= SEND_BYTES:
                 # Answers go back together (each wakes the server's reader thread, which must take the
                 # server's GIL), but not so late that the ring stays full or requests wait for long.
-                os.write(results, answers)
+                write_all(results, answers)
                 answers.clear()
                 unsent = 0
         if answers:
-            os.write(results, answers)
+            write_all(results, answers)
         pending = pending[whole:]
 
 
@@ -67,7 +74,7 @@ def main(argv: list[str]) -> int:
     ring_fd, ring_bytes, commands, results = (int(value) for value in argv[1:5])
     with mmap.mmap(ring_fd, ring_bytes, access=mmap.ACCESS_READ) as ring:
         view = memoryview(ring)
-        os.write(results, RESULT.pack(HELLO, 0, False, b""))  # ready: the server may send parts now
+        write_all(results, RESULT.pack(HELLO, 0, False, b""))  # ready: the server may send parts now
         try:
             serve(view, commands, results)
         finally:

@@ -125,6 +125,7 @@ class HashProcess:
             self._process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             self._process.kill()
+            self._process.wait()
 
     def _send_waiting(self) -> None:
         # Under the lock. Batches go in strictly in order: a part's batches must reach the process in order.
@@ -185,6 +186,13 @@ class HashProcess:
             lost = [*self._sent, *self._waiting]
             self._sent.clear()
             self._waiting.clear()
+            # Nothing is sent any more (`submit` checks `alive` under this lock): give back the pipes and ring.
+            for fd in (self._commands, self._results):
+                if fd >= 0:
+                    os.close(fd)
+            self._commands = self._results = -1
+            self._view.release()
+            self._ring.close()
         if not closed:
             logger.error("the SHA-256 process ended (exit status %s): parts are hashed on the event loop from now on",
                          self._process.poll())

@@ -221,6 +221,13 @@ async def test_digest_process_death_fails_its_parts_then_hashes_here(own_process
     assert after.finish() == hashlib.sha256(data(200_000, seed=4)).hexdigest()
 
 
+async def test_digest_process_death_gives_back_pipes_and_ring(own_process: HashProcess) -> None:
+    before = psutil.Process().num_fds()
+    os.kill(own_process.pid, signal.SIGKILL)
+    await wait_until(lambda: not own_process.alive)
+    assert psutil.Process().num_fds() <= before - 3  # two pipes and the ring's descriptor
+
+
 async def test_digest_process_death_answers_500_then_serves(own_process: HashProcess) -> None:
     image = data(150_000, seed=5)
     parts = [FormPart("file_0", image, "a.jpg"), meta_part(["object"])]
