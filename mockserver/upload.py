@@ -189,12 +189,15 @@ class MultipartReader:
     def collect(self) -> None:
         """Give parts the digests that are ready (after an error, what is not ready stays None).
 
-        Called once the body is read (or given up on): it also drops the parser's callbacks, bound methods
+        Called once the body is read (or given up on): a digest still to come is cancelled (nobody would
+        read it, nor the hashing process's failure). It also drops the parser's callbacks, bound methods
         of this reader and so a reference cycle, so the request's parts are freed as soon as it ends
         instead of waiting for the cycle collector.
         """
         for part, future in self._digests:
-            if future.done() and not future.cancelled():
+            if not future.done():
+                future.cancel()
+            elif not future.cancelled() and future.exception() is None:
                 part.sha256 = future.result()
         self._parser.callbacks = {}
 

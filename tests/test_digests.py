@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import httpx
 import psutil
 import pytest
-from support import URL, FormPart, ServerProcess, body, content_type, in_process, meta_part, post_detect
+from support import BOUNDARY, URL, FormPart, ServerProcess, body, content_type, in_process, meta_part, post_detect
 
 from mockserver import digests
 from mockserver.digests import DEFAULT_BATCH_BYTES, DEFAULT_INLINE_BYTES, Hashing
@@ -226,6 +226,32 @@ async def test_digest_process_death_gives_back_pipes_and_ring(own_process: HashP
     os.kill(own_process.pid, signal.SIGKILL)
     await wait_until(lambda: not own_process.alive)
     assert psutil.Process().num_fds() <= before - 3  # two pipes and the ring's descriptor
+
+
+async def test_digest_request_given_up_leaves_nothing_for_a_dying_process(own_process: HashProcess) -> None:
+    """A request that ends early (a client gone mid-body) while its parts wait in the process: when the
+    process then dies, no failure is left unread on a future nobody awaits."""
+    import gc
+
+    from mockserver.upload import MultipartReader
+
+    loop = asyncio.get_running_loop()
+    unhandled: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _loop, context: unhandled.append(context))
+    os.kill(own_process.pid, signal.SIGSTOP)
+    payload = body([FormPart("file_0", data(200_000, seed=11), "a.jpg"), meta_part(["object"])])
+    reader = MultipartReader(BOUNDARY.encode(), max_image_bytes=1 << 30, max_meta_bytes=1 << 20, max_parts=10)
+    reader.feed(payload[: len(payload) - 100])  # the image part is complete and handed over; meta is not
+    assert own_process.busy(0)
+    reader.collect()  # what the request does when it gives up on the body
+    os.kill(own_process.pid, signal.SIGKILL)
+    await wait_until(lambda: not own_process.alive)
+    for _ in range(5):
+        await asyncio.sleep(0.01)
+    del reader
+    gc.collect()
+    await asyncio.sleep(0.01)
+    assert unhandled == []
 
 
 async def test_digest_process_death_answers_500_then_serves(own_process: HashProcess) -> None:
