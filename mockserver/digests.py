@@ -109,6 +109,10 @@ class Hashing:
         await waiter
 
 
+def _ignore(hashed: int, hexdigest: str | None, failed: bool) -> None:
+    pass
+
+
 class Digest:
     """One part's SHA-256, fed piece by piece.
 
@@ -145,15 +149,25 @@ class Digest:
             self._place = HERE
         process = self._process()
         loop = _running_loop()
-        if process is None or loop is None:
+        if process is None:
             self._here()
             return self._hash.hexdigest()
+        if loop is None:
+            # The process holds the start of this part: hashing the rest here would give a wrong digest.
+            raise RuntimeError("a part handed to the hashing process must be finished on an event loop")
         future: asyncio.Future[str] = loop.create_future()
         self._hashing.hand_over(
             process, self._token, self._pieces, self._size, lambda digest: deliver(loop, future, digest)
         )
         self._pieces, self._size = [], 0
         return future
+
+    def abandon(self) -> None:
+        """The part will not be finished (over the limit, or the request ended): the process, if it holds
+        the start of it, is told to drop it."""
+        if isinstance(self._place, HashProcess):
+            self._place.submit(self._token, [], 0, True, _ignore)
+        self._place, self._pieces, self._size = HERE, [], 0
 
     def _process(self) -> HashProcess | None:
         """Where this part is hashed: the process, or None for here (chosen at the first call)."""

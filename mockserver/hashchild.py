@@ -8,7 +8,8 @@ waiting for the server's event loop to let go of the GIL between parts, as a thr
 Commands (`COMMAND`, from the server, in order): hash `length` bytes of the ring at position `start`
 (a running count, taken modulo the ring's size; the range never wraps) into part `token`'s SHA-256;
 `final` ends the part. Each command is answered in order (`RESULT`): the token, the running count up to
-which the ring is free again, `final`, and for a final command the digest. The first answer, token `HELLO`,
+which the ring is free again, `final`, how many parts are open (begun, not ended), and for a final
+command the digest. The first answer, token `HELLO`,
 says the process is ready. The process ends when the server closes the command pipe (it exited, or is
 shutting down).
 """
@@ -23,7 +24,7 @@ import struct
 import sys
 
 COMMAND = struct.Struct("<QQI?3x")  # token, start, length, final
-RESULT = struct.Struct("<QQ?7x32s")  # token, free up to, final, digest (zeros unless final)
+RESULT = struct.Struct("<QQ?3xI32s")  # token, free up to, final, parts open, digest (zeros unless final)
 HELLO = 0  # the token of the first answer, sent once the ring is mapped; parts' tokens start at 1
 READ_BYTES = COMMAND.size * 2048
 SEND_BYTES = 1024 * 1024
@@ -55,7 +56,8 @@ def serve(ring: memoryview, commands: int, results: int) -> None:
                 work = hashes[token] = hashlib.sha256()
             offset = start % size
             work.update(ring[offset : offset + length])
-            answers += RESULT.pack(token, start + length, final, hashes.pop(token).digest() if final else b"")
+            digest = hashes.pop(token).digest() if final else b""
+            answers += RESULT.pack(token, start + length, final, len(hashes), digest)
             unsent += length
             if unsent >= SEND_BYTES:
                 # Answers go back together (each wakes the server's reader thread, which must take the
@@ -74,9 +76,11 @@ def main(argv: list[str]) -> int:
     ring_fd, ring_bytes, commands, results = (int(value) for value in argv[1:5])
     with mmap.mmap(ring_fd, ring_bytes, access=mmap.ACCESS_READ) as ring:
         view = memoryview(ring)
-        write_all(results, RESULT.pack(HELLO, 0, False, b""))  # ready: the server may send parts now
         try:
+            write_all(results, RESULT.pack(HELLO, 0, False, 0, b""))  # ready: the server may send parts now
             serve(view, commands, results)
+        except BrokenPipeError:
+            pass  # the server is gone: nobody to answer
         finally:
             view.release()
     return 0

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import fcntl
 import functools
 import itertools
 import logging
@@ -29,6 +30,7 @@ import os
 import subprocess
 import sys
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -64,18 +66,28 @@ class HashProcess:
         self._waiting: deque[_Batch] = deque()  # for room in the ring, in order
         self.alive = True
         self.ready = False  # until the child says so: parts are hashed on the event loop meanwhile
+        self.parts_open = 0  # in the child, as of its last answer: begun and not yet ended or dropped
         ring_fd = os.memfd_create("mockserver-sha256", os.MFD_CLOEXEC)
         try:
             os.ftruncate(ring_fd, ring_bytes)
             self._ring = mmap.mmap(ring_fd, ring_bytes)
             commands_read, self._commands = os.pipe()
             self._results, results_write = os.pipe()
+            # Commands sent and not yet answered are capped so that they, and their answers, always fit
+            # the pipes: then neither side can block on a full pipe while the other waits for it.
+            self._max_sent = max(1, min(_pipe_bytes(self._commands) // COMMAND.size,
+                                        _pipe_bytes(self._results) // RESULT.size))
             child = [sys.executable, "-I", "-S", str(Path(__file__).with_name("hashchild.py"))]
             arguments = [str(ring_fd), str(ring_bytes), str(commands_read), str(results_write)]
             try:
                 self._process = subprocess.Popen(
                     child + arguments, pass_fds=(ring_fd, commands_read, results_write), stdin=subprocess.DEVNULL
                 )
+            except BaseException:
+                os.close(self._commands)
+                os.close(self._results)
+                self._ring.close()
+                raise
             finally:
                 os.close(commands_read)
                 os.close(results_write)
@@ -83,6 +95,7 @@ class HashProcess:
             os.close(ring_fd)
         self._view = memoryview(self._ring)
         threading.Thread(target=self._read_results, name="mockserver-sha256", daemon=True).start()
+        os.register_at_fork(after_in_child=functools.partial(_forget, weakref.ref(self)))
 
     @property
     def pid(self) -> int:
@@ -112,8 +125,9 @@ class HashProcess:
             if self.alive:
                 self._waiting.extend(batches)
                 self._send_waiting()
-                return
-        done(size, None, True)
+            else:
+                # Under the lock, as `_fail` calls it: one request's counters are never updated by two threads.
+                done(size, None, True)
 
     def close(self) -> None:
         """End the process (it exits when its command pipe closes) and wait a moment for it."""
@@ -129,7 +143,7 @@ class HashProcess:
 
     def _send_waiting(self) -> None:
         # Under the lock. Batches go in strictly in order: a part's batches must reach the process in order.
-        while self._waiting:
+        while self._waiting and len(self._sent) < self._max_sent:
             batch = self._waiting[0]
             start = self._head
             offset = start % self.ring_bytes
@@ -152,35 +166,47 @@ class HashProcess:
             self._sent.append(batch)
 
     def _read_results(self) -> None:
-        pending = b""
         try:
-            while data := os.read(self._results, RESULT.size * 1024):
-                pending += data
-                whole = len(pending) - len(pending) % RESULT.size
-                answered = []
-                with self._lock:
-                    for token, free_to, _final, digest in RESULT.iter_unpack(pending[:whole]):
-                        if token == HELLO:
-                            self.ready = True
-                            continue
-                        batch = self._sent[0]
-                        if token != batch.token:
-                            raise OSError(f"answer for part {token}, expected {batch.token}")
-                        self._sent.popleft()
-                        self._tail = free_to
-                        answered.append((batch, digest.hex() if batch.final else None))
+            self._answer()
+        except Exception as error:  # a reader that dies silently would leave every later part waiting
+            logger.error("reading the SHA-256 process's answers: %r", error)
+        finally:
+            self._fail()
+
+    def _answer(self) -> None:
+        pending = b""
+        while data := os.read(self._results, RESULT.size * 1024):
+            pending += data
+            whole = len(pending) - len(pending) % RESULT.size
+            answered = []
+            wrong = None
+            with self._lock:
+                for token, free_to, _final, parts_open, digest in RESULT.iter_unpack(pending[:whole]):
+                    self.parts_open = parts_open
+                    if token == HELLO:
+                        self.ready = True
+                        continue
+                    expected = self._sent[0].token if self._sent else None
+                    if token != expected:
+                        wrong = f"an answer for part {token}, expected {expected}"
+                        break
+                    batch = self._sent.popleft()
+                    self._tail = free_to
+                    answered.append((batch, digest.hex() if batch.final else None))
+                else:
                     self._send_waiting()
-                pending = pending[whole:]
-                _handback.gather()
-                for batch, hexdigest in answered:
-                    batch.done(batch.size, hexdigest, False)
-                _handback.send()
-        except OSError as error:
-            logger.error("reading the SHA-256 process's answers: %s", error)
-        self._fail()
+            pending = pending[whole:]
+            _handback.gather()
+            for batch, hexdigest in answered:
+                batch.done(batch.size, hexdigest, False)
+            _handback.send()
+            if wrong is not None:
+                raise RuntimeError(wrong)
 
     def _fail(self) -> None:
         with self._lock:
+            if not self.alive:
+                return
             self.alive = False
             closed = self._commands < 0
             lost = [*self._sent, *self._waiting]
@@ -193,11 +219,40 @@ class HashProcess:
             self._commands = self._results = -1
             self._view.release()
             self._ring.close()
+            _handback.gather()
+            for batch in lost:
+                batch.done(batch.size, None, True)
+            _handback.send()
         if not closed:
+            try:
+                status: int | str | None = self._process.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                status = "still running"
             logger.error("the SHA-256 process ended (exit status %s): parts are hashed on the event loop from now on",
-                         self._process.poll())
-        for batch in lost:
-            batch.done(batch.size, None, True)
+                         status)
+
+    def forget(self) -> None:
+        """In a forked child: close this process's copies of the pipes, so the hashing process sees the end
+        of its commands when the server itself exits. The forked child starts a hashing process of its own."""
+        for fd in (self._commands, self._results):
+            if fd >= 0:
+                os.close(fd)
+        self._commands = self._results = -1
+        self.alive = False
+
+
+def _forget(process: weakref.ref[HashProcess]) -> None:
+    alive = process()
+    if alive is not None:
+        alive.forget()
+
+
+def _pipe_bytes(fd: int) -> int:
+    """A pipe's capacity; the smallest Linux gives when the pipe size cannot be read."""
+    try:
+        return fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ)
+    except (AttributeError, OSError):
+        return 4096
 
 
 def _cut(pieces: list[bytes | memoryview], limit: int) -> list[tuple[list[bytes | memoryview], int]]:
@@ -238,8 +293,8 @@ def shared_process() -> HashProcess | None:
                 if hasattr(os, "memfd_create"):
                     try:
                         _process = HashProcess()
-                    except OSError as error:
-                        logger.warning("no SHA-256 process (%s): parts are hashed on the event loop", error)
+                    except Exception as error:  # no process is no failure: parts are hashed on the loop
+                        logger.warning("no SHA-256 process (%r): parts are hashed on the event loop", error)
                     else:
                         atexit.register(_process.close)
     process = _process

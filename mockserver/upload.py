@@ -199,6 +199,9 @@ class MultipartReader:
                 future.cancel()
             elif not future.cancelled() and future.exception() is None:
                 part.sha256 = future.result()
+        if self._digest is not None:  # a part still arriving when the body was given up on
+            self._digest.abandon()
+            self._digest = None
         self._parser.callbacks = {}
 
     def close(self) -> Upload:
@@ -255,6 +258,8 @@ class MultipartReader:
                 self.upload.meta_over_limit = True
         elif part.size > self.max_image_bytes:
             if not part.over_limit:
+                if self._digest is not None:
+                    self._digest.abandon()
                 part.over_limit, self._digest, self._sniffer = True, None, None
                 self._news.append(part)
             return

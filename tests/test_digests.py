@@ -7,6 +7,7 @@ SIGSTOP/SIGCONT/SIGKILL sent to the real child: the shared process of the test s
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import os
 import random
@@ -252,6 +253,85 @@ async def test_digest_request_given_up_leaves_nothing_for_a_dying_process(own_pr
     gc.collect()
     await asyncio.sleep(0.01)
     assert unhandled == []
+
+
+def test_digest_many_batches_never_block_the_loop(own_process: HashProcess) -> None:
+    """More batches than the pipes hold, with the process stopped: the loop never blocks on a full pipe."""
+    hashing = Hashing(inline_bytes=0, busy_bytes=1 << 40)
+
+    async def submit_all() -> int:
+        handed = 0
+        for seed in range(5000):
+            digest = hashing.digest()
+            digest.update(data(3, seed))
+            handed += not isinstance(digest.finish(), str)
+        return handed
+
+    os.kill(own_process.pid, signal.SIGSTOP)
+    with concurrent.futures.ThreadPoolExecutor(1) as worker:
+        try:
+            handed = worker.submit(asyncio.run, submit_all()).result(timeout=10)
+        finally:
+            os.kill(own_process.pid, signal.SIGCONT)
+    assert handed > 1000  # as many as the pipes hold; then parts found the process busy and stayed here
+    deadline = time.monotonic() + 10
+    while own_process.busy(0) or own_process.parts_open:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+async def test_digest_abandoned_parts_are_dropped_by_the_process(own_process: HashProcess) -> None:
+    hashing = Hashing(batch_bytes=4096, busy_bytes=1 << 40)
+    for seed in range(50):
+        digest = hashing.digest()
+        digest.update(data(5000, seed))  # its first batch is in the process
+        digest.abandon()
+    await wait_until(lambda: not own_process.busy(0) and own_process.parts_open == 0)
+
+
+@pytest.mark.parametrize("ending", ["over the limit", "body given up"])
+async def test_digest_parts_a_request_drops_are_dropped_by_the_process(own_process: HashProcess, ending: str) -> None:
+    from mockserver.upload import MultipartReader
+
+    payload = body([FormPart("file_0", data(700_000, seed=12), "a.jpg"), meta_part(["object"])])
+    limit = 600_000 if ending == "over the limit" else 1 << 30
+    reader = MultipartReader(BOUNDARY.encode(), max_image_bytes=limit, max_meta_bytes=1 << 20, max_parts=10)
+    end = len(payload) if ending == "over the limit" else 650_000
+    for start in range(0, end, 65536):
+        reader.feed(payload[start : min(start + 65536, end)])
+    assert reader.hashing.queued > 0  # the part's first batches went to the process
+    if ending == "over the limit":
+        await reader.settle()
+    else:
+        reader.collect()
+    await wait_until(lambda: not own_process.busy(0) and own_process.parts_open == 0)
+
+
+def test_digest_handed_over_part_cannot_finish_without_loop(own_process: HashProcess) -> None:
+    hashing = Hashing(batch_bytes=4096, busy_bytes=1 << 40)
+
+    async def begin() -> digests.Digest:
+        digest = hashing.digest()
+        digest.update(data(5000))
+        return digest
+
+    digest = asyncio.run(begin())
+    with pytest.raises(RuntimeError, match="event loop"):
+        digest.finish()  # hashing only the rest here would give a wrong digest
+
+
+def test_digest_forked_child_does_not_keep_the_process_alive(own_process: HashProcess) -> None:
+    child = os.fork()
+    if child == 0:  # holds copies of the command pipe unless they were closed at the fork
+        time.sleep(5)
+        os._exit(0)
+    try:
+        started = time.monotonic()
+        own_process.close()  # the process ends when every copy of its command pipe is closed
+        assert time.monotonic() - started < 1.5, "the forked child kept the hashing process waiting"
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
 
 
 async def test_digest_process_death_answers_500_then_serves(own_process: HashProcess) -> None:
