@@ -90,7 +90,7 @@ async def add_faults(
     new = sum(1 for spec in specs if spec.id is None or book.get(spec.id) is None)
     if len(book) + new > book.max_faults:
         raise HTTPException(409, f"at most {book.max_faults} faults can be armed at once")
-    return {"faults": [book.add(spec).describe() for spec in specs]}
+    return {"faults": [armed.describe() for armed in book.add_all(specs)]}
 
 
 @router.get("/faults", summary="List armed faults, with their counters")
