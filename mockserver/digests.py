@@ -59,7 +59,7 @@ class Hashing:
         self.max_backlog = max_backlog
         self.busy_bytes = busy_bytes
         self.queued = 0
-        self.hashed = 0  # written by the reader thread only
+        self.hashed = 0  # written by the process's reader thread, or under its lock once it has died
         # Set by a request waiting for its backlog to shrink; resolved by the reader thread when it has.
         self._waiter: tuple[asyncio.AbstractEventLoop, asyncio.Future[str]] | None = None
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import fcntl
 import functools
 import itertools
@@ -32,7 +33,7 @@ import sys
 import threading
 import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import HashingFailed
@@ -196,10 +197,9 @@ class HashProcess:
                 else:
                     self._send_waiting()
             pending = pending[whole:]
-            _handback.gather()
-            for batch, hexdigest in answered:
-                batch.done(batch.size, hexdigest, False)
-            _handback.send()
+            with _handback.gathered():
+                for batch, hexdigest in answered:
+                    batch.done(batch.size, hexdigest, False)
             if wrong is not None:
                 raise RuntimeError(wrong)
 
@@ -213,16 +213,12 @@ class HashProcess:
             self._sent.clear()
             self._waiting.clear()
             # Nothing is sent any more (`submit` checks `alive` under this lock): give back the pipes and ring.
-            for fd in (self._commands, self._results):
-                if fd >= 0:
-                    os.close(fd)
-            self._commands = self._results = -1
+            self._close_pipes()
             self._view.release()
             self._ring.close()
-            _handback.gather()
-            for batch in lost:
-                batch.done(batch.size, None, True)
-            _handback.send()
+            with _handback.gathered():
+                for batch in lost:
+                    batch.done(batch.size, None, True)
         if not closed:
             try:
                 status: int | str | None = self._process.wait(timeout=1)
@@ -234,11 +230,14 @@ class HashProcess:
     def forget(self) -> None:
         """In a forked child: close this process's copies of the pipes, so the hashing process sees the end
         of its commands when the server itself exits. The forked child starts a hashing process of its own."""
+        self._close_pipes()
+        self.alive = False
+
+    def _close_pipes(self) -> None:
         for fd in (self._commands, self._results):
             if fd >= 0:
                 os.close(fd)
         self._commands = self._results = -1
-        self.alive = False
 
 
 def _forget(process: weakref.ref[HashProcess]) -> None:
@@ -310,13 +309,16 @@ class _Handback(threading.local):
     def __init__(self) -> None:
         self.gathering: dict[asyncio.AbstractEventLoop, list[Callable[[], None]]] | None = None
 
-    def gather(self) -> None:
+    @contextlib.contextmanager
+    def gathered(self) -> Iterator[None]:
+        """Results delivered inside the block reach their loops together, when it ends."""
         self.gathering = {}
-
-    def send(self) -> None:
-        gathered, self.gathering = self.gathering or {}, None
-        for loop, calls in gathered.items():
-            _call_soon(loop, functools.partial(_run_all, calls))
+        try:
+            yield
+        finally:
+            gathered, self.gathering = self.gathering, None
+            for loop, calls in gathered.items():
+                _call_soon(loop, functools.partial(_run_all, calls))
 
 
 _handback = _Handback()

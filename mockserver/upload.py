@@ -181,10 +181,9 @@ class MultipartReader:
         return line + 1 if line >= 0 else -1
 
     async def settle(self) -> None:
-        """Wait for the hashing process's digests, and give each part its SHA-256."""
+        """Wait for the hashing process's digests (`collect` then gives them to the parts)."""
         if self._digests:
             await asyncio.gather(*(future for _, future in self._digests))
-        self.collect()
 
     def collect(self) -> None:
         """Give parts the digests that are ready (after an error, what is not ready stays None).
@@ -199,9 +198,7 @@ class MultipartReader:
                 future.cancel()
             elif not future.cancelled() and future.exception() is None:
                 part.sha256 = future.result()
-        if self._digest is not None:  # a part still arriving when the body was given up on
-            self._digest.abandon()
-            self._digest = None
+        self._drop_digest()  # a part still arriving when the body was given up on
         self._parser.callbacks = {}
 
     def close(self) -> Upload:
@@ -258,15 +255,20 @@ class MultipartReader:
                 self.upload.meta_over_limit = True
         elif part.size > self.max_image_bytes:
             if not part.over_limit:
-                if self._digest is not None:
-                    self._digest.abandon()
-                part.over_limit, self._digest, self._sniffer = True, None, None
+                self._drop_digest()
+                part.over_limit, self._sniffer = True, None
                 self._news.append(part)
             return
         if self._digest is not None:
             self._digest.update(chunk)
         if self._sniffer is not None and not self._sniffer.done:
             self._sniffer.feed(chunk)
+
+    def _drop_digest(self) -> None:
+        """The current part will not be hashed to its end: its digest is abandoned."""
+        if self._digest is not None:
+            self._digest.abandon()
+            self._digest = None
 
     def _on_part_end(self) -> None:
         part = self._part
