@@ -14,7 +14,7 @@ import random
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import psutil
@@ -57,10 +57,7 @@ def own_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[HashProcess]:
     if not hasattr(os, "memfd_create"):
         pytest.skip("no hashing process without memfd")
     process = HashProcess(ring_bytes=256 * 1024)
-    deadline = time.monotonic() + 10
-    while not process.ready:
-        assert time.monotonic() < deadline, "the hashing process never said it was ready"
-        time.sleep(0.005)
+    poll_until(lambda: process.ready, timeout=10)
     monkeypatch.setattr(digests, "shared_process", lambda: process if process.alive else None)
     try:
         yield process
@@ -70,9 +67,18 @@ def own_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[HashProcess]:
         process.close()
 
 
-async def wait_until(condition: object, timeout: float = 5) -> None:
+def poll_until(condition: Callable[[], object], timeout: float = 5) -> None:
+    """Wait, blocking, until `condition()` holds; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+async def wait_until(condition: Callable[[], object], timeout: float = 5) -> None:
+    """Wait, letting the event loop run, until `condition()` holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.005)
 
@@ -274,10 +280,7 @@ def test_digest_many_batches_never_block_the_loop(own_process: HashProcess) -> N
         finally:
             os.kill(own_process.pid, signal.SIGCONT)
     assert handed > 1000  # as many as the pipes hold; then parts found the process busy and stayed here
-    deadline = time.monotonic() + 10
-    while own_process.busy(0) or own_process.parts_open:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    poll_until(lambda: not own_process.busy(0) and not own_process.parts_open, timeout=10)
 
 
 async def test_digest_abandoned_parts_are_dropped_by_the_process(own_process: HashProcess) -> None:
