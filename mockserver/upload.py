@@ -1,7 +1,7 @@
 """The request body as a stream of multipart parts: rows 5–7 of the check table, and what each part holds.
 
-The body is never read whole. python-multipart's `MultipartParser` is fed chunk by chunk as they
-arrive; each part's bytes are hashed (SHA-256) and shown to an `ImageSniffer` as they pass, then
+The body is never read whole. A `PartScanner` (python-multipart for anything unusual) is fed chunk by
+chunk as they arrive; each part's bytes are hashed (SHA-256) and shown to an `ImageSniffer` as they pass, then
 dropped, so a 100 × 4 MiB request costs a few kilobytes of state. Only the `meta` part is kept, up to
 `max_meta_bytes`. A part larger than `max_image_bytes` stops being hashed at once; whether that is an
 error depends on `meta` (row 18), which `intake.receive_upload` decides as parts complete. Row 6 (the size
@@ -15,12 +15,13 @@ import re
 from dataclasses import dataclass, field
 
 from python_multipart.exceptions import MultipartParseError
-from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
+from python_multipart.multipart import parse_options_header
 
 from .digests import Digest, Hashing
 from .errors import MalformedMultipart, NotMultipart
 from .images import ImageInfo, ImageSniffer
 from .memo import cached_when_short
+from .partscanner import PartScanner
 
 META_PART = "meta"
 MULTIPART_FORM = b"multipart/form-data"
@@ -128,9 +129,6 @@ class MultipartReader:
         self.max_image_bytes = max_image_bytes
         self._max_meta_bytes = max_meta_bytes
         self._max_parts = max_parts
-        self._headers: list[tuple[bytes, bytes]] = []
-        self._field = bytearray()
-        self._value = bytearray()
         self._part: Part | None = None
         self._meta: bytearray | None = None
         self._digest: Digest | None = None
@@ -139,19 +137,8 @@ class MultipartReader:
         self._delimiter = b"--" + boundary
         self._carry: bytes | None = b""
         self._received = 0
-        self._parser = MultipartParser(
-            boundary,
-            {
-                "on_part_begin": self._on_part_begin,
-                "on_header_field": self._on_header_field,
-                "on_header_value": self._on_header_value,
-                "on_header_end": self._on_header_end,
-                "on_headers_finished": self._on_headers_finished,
-                "on_part_data": self._on_part_data,
-                "on_part_end": self._on_part_end,
-            },
-            max_header_count=MAX_PART_HEADERS,
-            max_header_size=MAX_PART_HEADER_BYTES,
+        self._scanner = PartScanner(
+            boundary, self, max_header_count=MAX_PART_HEADERS, max_header_size=MAX_PART_HEADER_BYTES
         )
 
     def feed(self, chunk: bytes) -> list[Part]:
@@ -169,7 +156,7 @@ class MultipartReader:
                 return self._news
             chunk, self._carry = data[found:], None
         try:
-            self._parser.write(chunk)
+            self._scanner.write(chunk)
         except MultipartParseError as exc:
             raise MalformedMultipart(_reason(exc)) from None
         return self._news
@@ -199,35 +186,26 @@ class MultipartReader:
             elif not future.cancelled() and future.exception() is None:
                 part.sha256 = future.result()
         self._drop_digest()  # a part still arriving when the body was given up on
-        self._parser.callbacks = {}
+        self._scanner.close()
 
     def close(self) -> Upload:
         """The body has ended: it must have ended with the closing boundary (row 7)."""
         if self._carry is not None and self._received:
             raise MalformedMultipart("the boundary of the Content-Type never appears in the body")
-        if self._parser.state != MultipartState.END:
+        if not self._scanner.ended:
             raise MalformedMultipart("body ends before the closing boundary")
         return self.upload
 
-    def _on_part_begin(self) -> None:
+    # --- the scanner's sink (`partscanner.PartSink`) ---
+
+    def part_begin(self) -> None:
         if len(self.upload.parts) >= self._max_parts:
             raise MalformedMultipart(f"more than {self._max_parts} parts")
-        self._headers.clear()
 
-    def _on_header_field(self, data: bytes, start: int, end: int) -> None:
-        self._field += data[start:end]
-
-    def _on_header_value(self, data: bytes, start: int, end: int) -> None:
-        self._value += data[start:end]
-
-    def _on_header_end(self) -> None:
-        self._headers.append((bytes(self._field).lower(), bytes(self._value)))
-        self._field.clear()
-        self._value.clear()
-
-    def _on_headers_finished(self) -> None:
+    def headers_finished(self, headers: list[tuple[bytes, bytes]]) -> None:
         name, filename, content_type = "", None, None
-        for header, value in self._headers:
+        for header, value in headers:
+            header = header.lower()
             if header == b"content-disposition":
                 name, filename = _disposition(value)
             elif header == b"content-type":
@@ -243,7 +221,7 @@ class MultipartReader:
             self._meta, self._sniffer = None, ImageSniffer()
             self.upload.by_name.setdefault(name, part)
 
-    def _on_part_data(self, data: bytes, start: int, end: int) -> None:
+    def part_data(self, data: bytes, start: int, end: int) -> None:
         part = self._part
         assert part is not None  # the parser sends headers_finished before any data
         chunk = data if start == 0 and end == len(data) else memoryview(data)[start:end]
@@ -270,7 +248,7 @@ class MultipartReader:
             self._digest.abandon()
             self._digest = None
 
-    def _on_part_end(self) -> None:
+    def part_end(self) -> None:
         part = self._part
         assert part is not None
         if self._digest is not None:
