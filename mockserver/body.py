@@ -98,6 +98,8 @@ class BodyStream:
         self._complete = False
         self._expired: str | None = None
         self._watchdog: _Watchdog | None = None
+        # Looked up once: each `asyncio.get_running_loop()` asks the kernel for the process id.
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._last = self._deadline = 0.0
 
     def __aiter__(self) -> BodyStream:
@@ -112,7 +114,8 @@ class BodyStream:
                 self._complete = not message.get("more_body", False)
                 chunk: bytes = message.get("body", b"")
                 if chunk:
-                    self._last = asyncio.get_running_loop().time()
+                    if self._loop is not None:  # set by `_watch`, before the first chunk
+                        self._last = self._loop.time()
                     self.received += len(chunk)
                     if self.received > self.limit:
                         raise BodyTooLarge(self.limit)
@@ -139,7 +142,7 @@ class BodyStream:
         task.cancel()
 
     def _watch(self) -> None:
-        loop = asyncio.get_running_loop()
+        self._loop = loop = asyncio.get_running_loop()
         task = asyncio.current_task()
         assert task is not None
         self._last = loop.time()

@@ -58,6 +58,7 @@ class Hashing:
         self.batch_bytes = batch_bytes
         self.max_backlog = max_backlog
         self.busy_bytes = busy_bytes
+        self._loop: asyncio.AbstractEventLoop | None | Literal[False] = False  # False: not looked up yet
         self.queued = 0
         self.hashed = 0  # written by the process's reader thread, or under its lock once it has died
         # Set by a request waiting for its backlog to shrink; resolved by the reader thread when it has.
@@ -70,9 +71,17 @@ class Hashing:
     def digest(self) -> Digest:
         return Digest(self)
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop this request runs on, or None (a script, a unit test); looked up once per request:
+        each lookup asks the kernel for the process id."""
+        if self._loop is False:
+            self._loop = _running_loop()
+        return self._loop
+
     def process(self) -> HashProcess | None:
         """The hashing process to hand a part to, or None to hash it here (no event loop, or no process)."""
-        return shared_process() if _running_loop() is not None else None
+        return shared_process() if self.loop is not None else None
 
     def hand_over(
         self,
@@ -148,11 +157,11 @@ class Digest:
         if self._place is None and self._size <= self._hashing.inline_bytes:
             self._place = HERE
         process = self._process()
-        loop = _running_loop()
+        loop = self._hashing.loop
         if process is None:
             self._here()
             return self._hash.hexdigest()
-        if loop is None:
+        if loop is None or not loop.is_running():
             # The process holds the start of this part: hashing the rest here would give a wrong digest.
             raise RuntimeError("a part handed to the hashing process must be finished on an event loop")
         future: asyncio.Future[str] = loop.create_future()

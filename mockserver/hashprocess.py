@@ -274,8 +274,15 @@ def _cut(pieces: list[bytes | memoryview], limit: int) -> list[tuple[list[bytes 
 
 
 _process: HashProcess | None = None
-_started_in = 0  # the pid that started `_process` (or tried to): a forked child starts its own
+# Whether this process has started `_process` (or tried to). Cleared in a forked child, which starts its own:
+# a fork hook rather than comparing process ids, which costs a system call for every part.
+_started = False
 _process_lock = threading.Lock()
+
+
+def _forked() -> None:
+    global _process, _started
+    _process, _started = None, False
 
 
 def shared_process() -> HashProcess | None:
@@ -284,11 +291,12 @@ def shared_process() -> HashProcess | None:
     None too until the child has said it is ready (tens of milliseconds after the first call), so a child
     that cannot start never holds a part, and the event loop never waits for one to start.
     """
-    global _process, _started_in
-    if _started_in != os.getpid():
+    global _process, _started
+    if not _started:
         with _process_lock:
-            if _started_in != os.getpid():
-                _process, _started_in = None, os.getpid()
+            if not _started:
+                _process, _started = None, True
+                os.register_at_fork(after_in_child=_forked)
                 if hasattr(os, "memfd_create"):
                     try:
                         _process = HashProcess()
