@@ -1,17 +1,16 @@
-"""SHA-256 of the parts as they pass: which are hashed on the event loop, which by the hashing process.
+"""SHA-256 of the parts as they pass: which are hashed on the event loop, which by the hashing thread.
 
-Hashing is most of the work of a large upload. A thread cannot take it off the event loop well: it shares
-the GIL, and after every part it waits a tenth of a millisecond or more for the busy loop to let go of it,
-about as long as hashing a 200 KB part takes. So large parts go to a process of its own (`hashprocess`).
+Hashing is most of the work of a large upload, and the event loop is the server's bottleneck: large parts
+are hashed beside it by a thread (`hashthread`; hashlib lets go of the GIL while it hashes).
 
 Per part, decided once:
 - a part that ends within `inline_bytes` is hashed at once: a small image never leaves the event loop;
-- a larger one goes to the process in batches of `batch_bytes`, and at its end;
-- while the process has more than `busy_bytes` to hash, a part not yet handed over is hashed on the loop
+- a larger one goes to the thread in batches of `batch_bytes`, and at its end;
+- while the thread has more than `busy_bytes` to hash, a part not yet handed over is hashed on the loop
   instead, whole: the loop does useful work rather than queueing more and then waiting.
-A request with more than `max_backlog` bytes not yet hashed stops reading until the process has caught
-up a little. Without a process (no `os.memfd_create`, as on macOS and Windows; it could not start; it
-died) every part is hashed on the event loop.
+A request with more than `max_backlog` bytes not yet hashed stops reading until the thread has caught
+up a little. Without an event loop (a script, a unit test), or once the thread has failed, every part is
+hashed where it arrives.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
-from .hashprocess import HashProcess, deliver, shared_process
+from .hashthread import HashThread, deliver, shared_hasher
 
 if TYPE_CHECKING:
     from _hashlib import HASH
@@ -44,7 +43,7 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 
 class Hashing:
-    """One request's share of the hashing process: its digests, and how many of its bytes are not hashed yet."""
+    """One request's share of the hashing thread: its digests, and how many of its bytes are not hashed yet."""
 
     def __init__(
         self,
@@ -60,7 +59,7 @@ class Hashing:
         self.busy_bytes = busy_bytes
         self._loop: asyncio.AbstractEventLoop | None | Literal[False] = False  # False: not looked up yet
         self.queued = 0
-        self.hashed = 0  # written by the process's reader thread, or under its lock once it has died
+        self.hashed = 0  # written by the hashing thread (or under its lock, once it has failed)
         # Set by a request waiting for its backlog to shrink; resolved by the reader thread when it has.
         self._waiter: tuple[asyncio.AbstractEventLoop, asyncio.Future[str]] | None = None
 
@@ -79,13 +78,13 @@ class Hashing:
             self._loop = _running_loop()
         return self._loop
 
-    def process(self) -> HashProcess | None:
-        """The hashing process to hand a part to, or None to hash it here (no event loop, or no process)."""
-        return shared_process() if self.loop is not None else None
+    def hasher(self) -> HashThread | None:
+        """The hashing thread to hand a part to, or None to hash it here (no event loop, or it failed)."""
+        return shared_hasher() if self.loop is not None else None
 
     def hand_over(
         self,
-        process: HashProcess,
+        hasher: HashThread,
         token: int,
         pieces: list[bytes | memoryview],
         size: int,
@@ -102,17 +101,17 @@ class Hashing:
                 self._waiter = None
                 deliver(*waiter, "")
 
-        process.submit(token, pieces, size, finish is not None, done)
+        hasher.submit(token, pieces, size, finish is not None, done)
 
     async def drain(self) -> None:
-        """Wait until the process has brought this request's backlog down to three quarters of `max_backlog`.
+        """Wait until the thread has brought this request's backlog down to three quarters of `max_backlog`.
 
-        Not to zero: the event loop goes on parsing while the process still has work, so both keep busy.
+        Not to zero: the event loop goes on parsing while the thread still has work, so both keep busy.
         """
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[str] = loop.create_future()
         self._waiter = (loop, waiter)
-        if self.backlog <= self.max_backlog * 3 // 4:  # the process got there first
+        if self.backlog <= self.max_backlog * 3 // 4:  # the thread got there first
             self._waiter = None
             return
         await waiter
@@ -126,8 +125,8 @@ class Digest:
     """One part's SHA-256, fed piece by piece.
 
     Pieces are held until the part ends small (then hashed here, at once) or passes `batch_bytes`. Then
-    the part's place is chosen, once: the hashing process (this batch and every later one go there), or
-    here, whole, when there is no process or it is busy with other parts.
+    the part's place is chosen, once: the hashing thread (this batch and every later one go there), or
+    here, whole, when there is none or it is busy with other parts.
     """
 
     __slots__ = ("_hash", "_hashing", "_pieces", "_size", "_place", "_token")
@@ -137,58 +136,58 @@ class Digest:
         self._hashing = hashing
         self._pieces: list[bytes | memoryview] = []
         self._size = 0
-        # None until chosen; then the process, or HERE. Never changed after.
-        self._place: HashProcess | Literal["here"] | None = None
+        # None until chosen; then the thread, or HERE. Never changed after.
+        self._place: HashThread | Literal["here"] | None = None
         self._token = 0
 
     def update(self, data: bytes | memoryview) -> None:
         self._pieces.append(data)
         self._size += len(data)
         if self._size >= self._hashing.batch_bytes:
-            process = self._process()
-            if process is None:
+            hasher = self._hasher()
+            if hasher is None:
                 self._here()
                 return
-            self._hashing.hand_over(process, self._token, self._pieces, self._size)
+            self._hashing.hand_over(hasher, self._token, self._pieces, self._size)
             self._pieces, self._size = [], 0
 
     def finish(self) -> str | asyncio.Future[str]:
-        """The hex digest now, or a future of it when the process hashes (some of) this part."""
+        """The hex digest now, or a future of it when the thread hashes (some of) this part."""
         if self._place is None and self._size <= self._hashing.inline_bytes:
             self._place = HERE
-        process = self._process()
+        hasher = self._hasher()
         loop = self._hashing.loop
-        if process is None:
+        if hasher is None:
             self._here()
             return self._hash.hexdigest()
         if loop is None or not loop.is_running():
-            # The process holds the start of this part: hashing the rest here would give a wrong digest.
-            raise RuntimeError("a part handed to the hashing process must be finished on an event loop")
+            # The thread holds the start of this part: hashing the rest here would give a wrong digest.
+            raise RuntimeError("a part handed to the hashing thread must be finished on an event loop")
         future: asyncio.Future[str] = loop.create_future()
         self._hashing.hand_over(
-            process, self._token, self._pieces, self._size, lambda digest: deliver(loop, future, digest)
+            hasher, self._token, self._pieces, self._size, lambda digest: deliver(loop, future, digest)
         )
         self._pieces, self._size = [], 0
         return future
 
     def abandon(self) -> None:
-        """The part will not be finished (over the limit, or the request ended): the process, if it holds
+        """The part will not be finished (over the limit, or the request ended): the thread, if it holds
         the start of it, is told to drop it."""
-        if isinstance(self._place, HashProcess):
+        if isinstance(self._place, HashThread):
             self._place.submit(self._token, [], 0, True, _ignore)
         self._place, self._pieces, self._size = HERE, [], 0
 
-    def _process(self) -> HashProcess | None:
-        """Where this part is hashed: the process, or None for here (chosen at the first call)."""
+    def _hasher(self) -> HashThread | None:
+        """Where this part is hashed: the thread, or None for here (chosen at the first call)."""
         if self._place is None:
-            # No event loop (a script, a unit test): nothing would wait in parallel. A busy process: the
+            # No event loop (a script, a unit test): nothing would wait in parallel. A busy thread: the
             # loop would soon wait for it; hashing here keeps it busy instead.
-            process = self._hashing.process()
-            if process is None or process.busy(self._hashing.busy_bytes):
+            hasher = self._hashing.hasher()
+            if hasher is None or hasher.busy(self._hashing.busy_bytes):
                 self._place = HERE
             else:
-                self._place, self._token = process, process.token()
-        return self._place if isinstance(self._place, HashProcess) else None
+                self._place, self._token = hasher, hasher.token()
+        return self._place if isinstance(self._place, HashThread) else None
 
     def _here(self) -> None:
         for piece in self._pieces:

@@ -168,7 +168,7 @@ class MultipartReader:
         return line + 1 if line >= 0 else -1
 
     async def settle(self) -> None:
-        """Wait for the hashing process's digests (`collect` then gives them to the parts)."""
+        """Wait for the hashing thread's digests (`collect` then gives them to the parts)."""
         if self._digests:
             await asyncio.gather(*(future for _, future in self._digests))
 
@@ -176,7 +176,7 @@ class MultipartReader:
         """Give parts the digests that are ready (after an error, what is not ready stays None).
 
         Called once the body is read (or given up on): a digest still to come is cancelled (nobody would
-        read it, nor the hashing process's failure). It also drops the parser's callbacks, bound methods
+        read it, nor the hashing thread's failure). It also drops the parser's callbacks, bound methods
         of this reader and so a reference cycle, so the request's parts are freed as soon as it ends
         instead of waiting for the cycle collector.
         """

@@ -153,7 +153,7 @@ class ServerProcess:
         return host, int(port)
 
     def peak_rss(self) -> int:
-        """The server's peak resident memory so far (VmHWM), in bytes, with its hashing process's."""
+        """The server's peak resident memory so far (VmHWM), in bytes, with its children's (it starts none)."""
         total = 0
         for pid in [self.process.pid, *(child.pid for child in psutil.Process(self.process.pid).children())]:
             try:

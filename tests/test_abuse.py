@@ -52,8 +52,8 @@ def server() -> Iterator[ServerProcess]:
             "--max-body-seconds", str(MAX_BODY_SECONDS), "--max-parts", str(MAX_PARTS),
             "--max-admin-bytes", str(MAX_ADMIN_BYTES), "--journal-size", str(JOURNAL_SIZE))
     with ServerProcess(*args) as running:
-        # The SHA-256 process starts with the first part over 64 KiB, and its 4 MiB ring is resident once
-        # written through: both done here, so that the memory tests measure what an attack costs.
+        # The SHA-256 thread starts with the first part over 64 KiB: done here, with a few large parts, so
+        # that the memory tests measure what an attack costs, not what warming up does.
         names = [f"file_{index}" for index in range(5)]
         warm = body([*(FormPart(name, b"\0" * 2**20, "warm.jpg") for name in names), meta_part(["object"], names)])
         assert httpx.post(running.url + URL, headers={"content-type": content_type()}, content=warm).status_code == 200
@@ -203,7 +203,7 @@ def assert_clean_log(lines: list[str]) -> None:
 
 
 def reset_peak(server: ServerProcess) -> int:
-    """Start a new peak-memory measurement (VmHWM back to the current RSS, the hashing process's too)."""
+    """Start a new peak-memory measurement (VmHWM back to the current RSS, any child's too)."""
     for process in [psutil.Process(server.process.pid), *psutil.Process(server.process.pid).children()]:
         Path(f"/proc/{process.pid}/clear_refs").write_text("5")
     return server.peak_rss()
