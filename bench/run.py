@@ -1,6 +1,6 @@
 """Benchmark mockserver against its own stack (two bare FastAPI baselines) and its peers, in one run.
 
-    .venv/bin/python bench/run.py                      # everything: ~5-10 minutes
+    .venv/bin/python bench/run.py                      # everything: ~10-15 minutes
     .venv/bin/python bench/run.py --quick              # no peers, short runs: ~1-2 minutes
     .venv/bin/python bench/run.py --profiles small --servers mockserver,form --duration 5
 
@@ -36,6 +36,7 @@ QUICK_SERVERS = ("mockserver", "form", "discard")
 MOCKSERVER_ONLY = {"faults", "rejection", "scaling"}
 PEERS = {"wiremock", "mockoon"}
 RETRIED = {"small", "medium", "large", "faults"}
+ROUNDED = ("small", "medium")  # throughput profiles: measured in rounds, the servers taking turns
 
 
 def _names(allowed: Sequence[str]) -> Callable[[str], list[str]]:
@@ -66,6 +67,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                      help="before each measurement, wait up to S s for the machine to be idle (default 20, quick 0)")
     cli.add_argument("--retries", type=int,
                      help="run a profile again, up to N times, while other processes disturbed it (default 1, quick 0)")
+    cli.add_argument("--rounds", type=int,
+                     help="rounds of the small and medium profiles, the servers taking turns; each figure is the "
+                          "server's median round (default 3, quick 1)")
     cli.add_argument("--mockserver-arg", action="append", default=[], metavar="ARG",
                      help="extra argument for mockserver, repeatable (e.g. --mockserver-arg=--log-level=warning)")
     arguments = cli.parse_args(argv)
@@ -75,6 +79,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     arguments.warmup = arguments.warmup if arguments.warmup is not None else (0.0 if quick else 2.0)
     arguments.starts = arguments.starts or (3 if quick else 5)
     arguments.large_requests = arguments.large_requests or (1 if quick else 3)
+    arguments.rounds = arguments.rounds or (1 if quick else 3)
     if arguments.retries is None:
         arguments.retries = 0 if quick else 1
     if arguments.quiet_wait is None:
@@ -114,10 +119,26 @@ def profile_runs(ctx: profiles.Context, spec: servers.ServerSpec, profile: str,
     return [profiles.scaling_profile(ctx, spec, arguments.out)]
 
 
+def server_spec(name: str, arguments: argparse.Namespace) -> servers.ServerSpec:
+    return (servers.mockserver_spec(list(arguments.mockserver_arg)) if name == "mockserver" else
+            servers.peer_spec(name) if name in PEERS else servers.baseline_spec(name))
+
+
+def measured(ctx: profiles.Context, spec: servers.ServerSpec, profile: str,
+             arguments: argparse.Namespace) -> list[dict[str, Any]]:
+    run = functools.partial(profile_runs, ctx, spec, profile, arguments)
+    try:
+        # Throughput figures are worth a rerun when someone else's work spoiled them; the others are not.
+        return profiles.least_disturbed(ctx, run) if profile in RETRIED else run()
+    except Exception as error:
+        traceback.print_exc()
+        return [{"server": spec.name, "profile": profile, "kind": "error", "ok": False, "error": repr(error)}]
+
+
 def measure_server(ctx: profiles.Context, name: str, arguments: argparse.Namespace,
                    results: dict[str, Any]) -> None:
-    spec = (servers.mockserver_spec(list(arguments.mockserver_arg)) if name == "mockserver" else
-            servers.peer_spec(name) if name in PEERS else servers.baseline_spec(name))
+    """Readiness and every profile but the throughput ones (`measure_rounds`)."""
+    spec = server_spec(name, arguments)
     entry: dict[str, Any] = {"kind": spec.kind, "command": spec.argv(0)}
     results["servers"][name] = entry
     try:
@@ -129,25 +150,48 @@ def measure_server(ctx: profiles.Context, name: str, arguments: argparse.Namespa
         say(f"[{name}] could not start: {error}")
         return
     for profile in arguments.profiles:
-        if profile in MOCKSERVER_ONLY and name != "mockserver":
+        if profile in ROUNDED or (profile in MOCKSERVER_ONLY and name != "mockserver"):
             continue
-        run = functools.partial(profile_runs, ctx, spec, profile, arguments)
-        try:
-            # Throughput figures are worth a rerun when someone else's work spoiled them; the others are not.
-            runs = profiles.least_disturbed(ctx, run) if profile in RETRIED else run()
-        except Exception as error:
-            traceback.print_exc()
-            runs = [{"server": name, "profile": profile, "kind": "error", "ok": False, "error": repr(error)}]
+        runs = measured(ctx, spec, profile, arguments)
         for record in runs:
             say(f"[{name}] {record['profile']}: {summary(record)}")
         results["runs"].extend(runs)
+
+
+def measure_rounds(ctx: profiles.Context, names: list[str], arguments: argparse.Namespace,
+                   results: dict[str, Any]) -> None:
+    """small and medium, in rounds: each round measures every server once, in an order that rotates from
+    round to round, so a machine that slows down or speeds up during the run weighs on every server alike.
+    A server's figure is its median round (the lower one of two); every round is kept in `rounds`."""
+    ready = [name for name in names if results["servers"].get(name, {}).get("readiness_s")]
+    for profile in (profile for profile in ROUNDED if profile in arguments.profiles):
+        rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in ready}
+        for index in range(arguments.rounds):
+            shift = index % len(ready) if ready else 0
+            for name in ready[shift:] + ready[:shift]:
+                for record in measured(ctx, server_spec(name, arguments), profile, arguments):
+                    record["round"] = index + 1
+                    say(f"[{name}] {profile}, round {index + 1}: {summary(record)}")
+                    rounds[name].append(record)
+        for records in rounds.values():
+            results["rounds"].extend(records)
+            results["runs"].append(median_round(records))
+
+
+def median_round(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The round with the median req/s, with every round's; a failed round, if any (it must show)."""
+    failed = [record for record in records if not record["ok"]]
+    if failed:
+        return failed[0]
+    chosen = sorted(records, key=lambda record: record["rps"])[(len(records) - 1) // 2]
+    return {**chosen, "rounds_rps": [record["rps"] for record in records]}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = parse_args(argv)
     began = time.perf_counter()
     arguments.out.mkdir(parents=True, exist_ok=True)
-    results: dict[str, Any] = {"servers": {}, "runs": [], "not_measured": {}}
+    results: dict[str, Any] = {"servers": {}, "runs": [], "rounds": [], "not_measured": {}}
     with tempfile.TemporaryDirectory(prefix="mockserver-bench-") as scratch:
         work = Path(scratch)
         wrk = ensure_wrk()
@@ -173,13 +217,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 say(f"[{name}] not measured: {results['not_measured'][name]}")
                 continue
             measure_server(ctx, name, arguments, results)
+        measure_rounds(ctx, [name for name in arguments.servers if name not in results["not_measured"]],
+                       arguments, results)
         usage = resource.getrusage(resource.RUSAGE_SELF)
         version = subprocess.run([wrk, "-v"], capture_output=True, text=True).stdout.splitlines()
         results["meta"] = {
             "started": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
             "wrk": " ".join(version[0].split()[:2]) if version else "wrk", "duration_s": arguments.duration,
-            "warmup_s": arguments.warmup, "large_requests": arguments.large_requests, "quick": arguments.quick,
+            "warmup_s": arguments.warmup, "rounds": arguments.rounds, "large_requests": arguments.large_requests,
+            "quick": arguments.quick,
             "profiles": arguments.profiles, "body_bytes": {name: body.size for name, body in ctx.bodies.items()},
             "quiet_wait_s": arguments.quiet_wait, "retries": arguments.retries,
             "busy_cores_before_measurements": ctx.waits,

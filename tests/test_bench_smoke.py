@@ -18,7 +18,7 @@ SERVERS = ("mockserver", "form")
 
 def test_bench_harness_smoke_run(tmp_path: Path) -> None:
     command = [
-        sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--duration", "1", "--starts", "2",
+        sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--duration", "1", "--starts", "2", "--rounds", "2",
         "--profiles", "small,rejection", "--servers", ",".join(SERVERS), "--out", str(tmp_path),
     ]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -32,6 +32,9 @@ def test_bench_harness_smoke_run(tmp_path: Path) -> None:
         small = runs[server, "small"]
         assert small["ok"] and small["requests"] > 0 and small["failures"] == 0
         assert small["rps"] > 0 and small["p50_ms"] > 0 and small["p99_ms"] > 0 and small["peak_rss_bytes"] > 0
+        # two rounds, the servers taking turns; the figure is the lower of the two
+        rounds = [run for run in results["rounds"] if run["server"] == server and run["profile"] == "small"]
+        assert [run["round"] for run in rounds] == [1, 2] and small["rps"] == min(small["rounds_rps"])
         assert len(results["servers"][server]["readiness_s"]) == 2
         # req/s, p50, p99, no s/request, 0 failed, peak RSS, server CPU, other CPU
         row = rf"^\| {server} \| small \|( {number} \|){{3}} — \| 0 \|( {number} \|){{3}}$"
@@ -43,3 +46,4 @@ def test_bench_harness_smoke_run(tmp_path: Path) -> None:
     assert rejection["ok"] and rejection["statuses"] == [400]
     assert rejection["median_ms_1MB_over"] > 0 and rejection["median_ms_1GB_over"] > 0
     assert "Rejection (limit" in table
+    assert "Every round's req/s" in table and "in 2 rounds" in table

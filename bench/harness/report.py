@@ -142,7 +142,10 @@ def markdown(results: dict[str, Any]) -> str:
     meta = results["meta"]
     lines = [
         f"Run of {meta['started']} on {meta['cpus']} CPUs, Python {meta['python']}, {meta['wrk']}; "
-        f"wrk -t2 -c16 -d{meta['duration_s']:g}s after a {meta['warmup_s']:g} s warm-up; large: "
+        f"wrk -t2 -c16 -d{meta['duration_s']:g}s after a {meta['warmup_s']:g} s warm-up"
+        + (f", small and medium in {meta['rounds']} rounds (servers taking turns, each figure its server's median "
+           "round)" if meta.get("rounds", 1) > 1 else "")
+        + "; large: "
         f"{meta['large_requests']} sequential requests; bodies: "
         + ", ".join(f"{name} {_size(size)}" for name, size in meta["body_bytes"].items())
         + (f"; each measurement waited up to {meta['quiet_wait_s']:g} s for an idle machine." if meta["quiet_wait_s"]
@@ -186,6 +189,11 @@ def _details(results: dict[str, Any]) -> list[str]:
         if plain:
             lines[-1] += (f" Noise floor: the plain small runs on two processes differ by "
                           f"{abs(plain - reference) / max(plain, reference) * 100:.1f} %.")
+    rounded = [run for run in results["runs"] if len(run.get("rounds_rps", [])) > 1]
+    if rounded:
+        lines += ["", "Every round's req/s, in round order (the median is in the tables above): "
+                  + "; ".join(f"{run['server']} {run['profile']} " + ", ".join(_n(rps) for rps in run["rounds_rps"])
+                              for run in rounded) + "."]
     rejection = find(results, "mockserver", "rejection")
     if rejection and "median_ms_1MB_over" in rejection:
         lines += ["", f"Rejection (limit {_n(rejection['limit_bytes'])} bytes, {rejection['samples']} samples "
