@@ -201,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             wrk=wrk, script=script, bodies={}, work_dir=work, duration=arguments.duration, warmup=arguments.warmup,
             large_requests=arguments.large_requests, refusal_samples=10 if arguments.quick else 30,
             scaling_repeats=2 if arguments.quick else 5, quiet_wait=arguments.quiet_wait,
-            retries=arguments.retries,
+            retries=arguments.retries, rounds=arguments.rounds,
         )
         wanted = {"small"} if {"small", "faults", "rejection"} & set(arguments.profiles) else set()
         wanted |= {"medium", "large"} & set(arguments.profiles)
