@@ -162,7 +162,7 @@ def measure_rounds(ctx: profiles.Context, names: list[str], arguments: argparse.
                    results: dict[str, Any]) -> None:
     """small and medium, in rounds: each round measures every server once, in an order that rotates from
     round to round, so a machine that slows down or speeds up during the run weighs on every server alike.
-    A server's figure is its median round (the lower one of two); every round is kept in `rounds`."""
+    A server's figure is its median round (`profiles.median_round`); every round is kept in `rounds`."""
     ready = [name for name in names if results["servers"].get(name, {}).get("readiness_s")]
     for profile in (profile for profile in ROUNDED if profile in arguments.profiles):
         rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in ready}
@@ -175,16 +175,7 @@ def measure_rounds(ctx: profiles.Context, names: list[str], arguments: argparse.
                     rounds[name].append(record)
         for records in rounds.values():
             results["rounds"].extend(records)
-            results["runs"].append(median_round(records))
-
-
-def median_round(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """The round with the median req/s, with every round's; a failed round, if any (it must show)."""
-    failed = [record for record in records if not record["ok"]]
-    if failed:
-        return failed[0]
-    chosen = sorted(records, key=lambda record: record["rps"])[(len(records) - 1) // 2]
-    return {**chosen, "rounds_rps": [record["rps"] for record in records]}
+            results["runs"].append(profiles.median_round(records))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

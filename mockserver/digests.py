@@ -60,7 +60,7 @@ class Hashing:
         self._loop: asyncio.AbstractEventLoop | None | Literal[False] = False  # False: not looked up yet
         self.queued = 0
         self.hashed = 0  # written by the hashing thread (or under its lock, once it has failed)
-        # Set by a request waiting for its backlog to shrink; resolved by the reader thread when it has.
+        # Set by a request waiting for its backlog to shrink; resolved by the hashing thread when it has.
         self._waiter: tuple[asyncio.AbstractEventLoop, asyncio.Future[str]] | None = None
 
     @property

@@ -115,20 +115,21 @@ class HashThread:
             self._fail()
 
     def _serve(self) -> None:
-        batch = self._queue.get()
-        while batch is not _STOP:
+        while (batch := self._queue.get()) is not _STOP:
+            # What is already queued is hashed in the same round, its digests handed back together.
             with _handback.gathered():
                 gathered = 0
-                while batch is not _STOP and gathered < GATHER_BYTES:
+                while True:
                     self._hash(batch)
                     gathered += batch.size
+                    if gathered >= GATHER_BYTES:
+                        break
                     try:
                         batch = self._queue.get_nowait()
                     except queue.Empty:
                         break
-                else:
-                    continue  # stopping, or enough gathered: hand these back, then go on with `batch`
-            batch = self._queue.get()
+                    if batch is _STOP:
+                        return  # leaving the block hands back what was gathered
 
     def _hash(self, batch: _Batch) -> None:
         try:

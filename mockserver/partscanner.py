@@ -52,7 +52,6 @@ class _State(enum.Enum):
     HEADERS = "part headers"
     DATA = "part data"
     END = "after the closing delimiter"
-    DELEGATED = "python-multipart parses"
 
 
 class PartScanner:
@@ -64,16 +63,15 @@ class PartScanner:
         self.max_header_count = max_header_count
         self.max_header_size = max_header_size
         self._delimiter = CRLF + b"--" + boundary
-        # A CR or LF inside the boundary would break the reasoning below (a delimiter starts at its only CR).
-        self._state = _State.DELEGATED if b"\r" in boundary or b"\n" in boundary else _State.FIRST
+        self._state = _State.FIRST  # the fast path's; once python-multipart has taken over, `_parser` is set
         self._pending = b""  # bytes that could not be judged yet (a delimiter or header block cut by a chunk)
         self._scanned = 0  # of `_pending` in HEADERS: searched already for the blank line
         self._header_field = bytearray()
         self._header_value = bytearray()
         self._headers: list[tuple[bytes, bytes]] = []
         self._parser: MultipartParser | None = None
-        if self._state is _State.DELEGATED:
-            self._delegate(b"")
+        if b"\r" in boundary or b"\n" in boundary:
+            self._delegate(b"")  # the fast path's reasoning needs a delimiter whose only CR starts it
 
     @property
     def ended(self) -> bool:
@@ -94,8 +92,8 @@ class PartScanner:
             return
         if self._state is _State.END:
             return  # the epilogue: ignored, as RFC 2046 and python-multipart do
-        data, position = (self._pending + chunk, 0) if self._pending else (chunk, 0)
-        self._pending = b""
+        data = self._pending + chunk if self._pending else chunk
+        self._pending, position = b"", 0
         while position < len(data):
             if self._state is _State.DATA:
                 position = self._data(data, position)
@@ -104,7 +102,7 @@ class PartScanner:
             elif self._state is _State.FIRST:
                 position = self._first(data, position)
             else:
-                break
+                break  # END: the epilogue is ignored
             if self._parser is not None and position < len(data):
                 self._parser.write(data[position:])
                 break
@@ -150,9 +148,8 @@ class PartScanner:
         headers = []
         for line in lines:
             colon = line.find(b":")
-            if colon <= 0 or len(line) >= self.max_header_size or line[:colon].translate(None, _NAME_CHARS):
-                return None
-            if b"\r" in line:
+            if (colon <= 0 or len(line) >= self.max_header_size or line[:colon].translate(None, _NAME_CHARS)
+                    or b"\r" in line):
                 return None
             headers.append((line[:colon], line[colon + 1 :].lstrip(b" ")))
         return headers
@@ -228,7 +225,6 @@ class PartScanner:
             "on_part_end": self._sink.part_end,
         }
         self._parser = parser
-        self._state = _State.DELEGATED
 
     def _on_header_field(self, data: bytes, start: int, end: int) -> None:
         self._header_field += data[start:end]

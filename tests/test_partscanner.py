@@ -9,6 +9,7 @@ report: every part's headers and bytes, in order, whether the closing delimiter 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -57,7 +58,7 @@ class Recorder:
         self.events.append(("end",))
 
 
-def reference(body: bytes, cuts: list[int] = []) -> tuple[list[tuple[Any, ...]], bool, str | None]:  # noqa: B006
+def reference(body: bytes, cuts: Sequence[int] = ()) -> tuple[list[tuple[Any, ...]], bool, str | None]:
     """python-multipart alone, fed the body cut at `cuts`: (events, ended, error)."""
     recorder = Recorder()
     field, value = bytearray(), bytearray()
@@ -94,7 +95,7 @@ def reference(body: bytes, cuts: list[int] = []) -> tuple[list[tuple[Any, ...]],
     return recorder.events, parser.state == MultipartState.END, None
 
 
-def pieces(body: bytes, cuts: list[int]) -> list[bytes]:
+def pieces(body: bytes, cuts: Sequence[int]) -> list[bytes]:
     edges = [0, *sorted({cut % (len(body) + 1) for cut in cuts}), len(body)]
     return [body[start:end] for start, end in zip(edges, edges[1:], strict=False) if end > start]
 

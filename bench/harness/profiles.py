@@ -175,7 +175,12 @@ def _admin(port: int, method: str, path: str, document: Any = None) -> Any:
         connection.close()
 
 
-def _median_round(records: list[dict[str, Any]]) -> dict[str, Any]:
+def median_round(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The round with the median req/s (the lower one of two), with every round's; a failed round, if any
+    (it must show)."""
+    failed = [record for record in records if not record["ok"]]
+    if failed:
+        return failed[0]
     chosen = sorted(records, key=lambda record: record["rps"])[(len(records) - 1) // 2]
     return {**chosen, "rounds_rps": [record["rps"] for record in records]}
 
@@ -204,7 +209,7 @@ def faults_profile(ctx: Context, spec: ServerSpec, journal_off: ServerSpec) -> l
             _admin(server.port, "DELETE", "/__admin/faults")
             settle(ctx)
             unjournalled.append(_wrk_record(ctx, other, body, "small, journal off"))
-    records = [_median_round(plain), _median_round(armed), _median_round(unjournalled)]
+    records = [median_round(plain), median_round(armed), median_round(unjournalled)]
     for record in records:
         record["server"] = spec.name
         if problem:
