@@ -25,11 +25,16 @@ from .errors import ConfigError, DetectError, FixtureError, MockServerError, Sce
 from .settings import Settings  # noqa: E402
 
 if TYPE_CHECKING:
-    from .control import AdminError, ArmedFault, MockControl
-    from .server import MockServer
+    from .admin.client import AdminError, ArmedFault, MockControl
+    from .http.server import MockServer
 
 # Imported when first used: the server itself never needs them, and the command starts faster without.
-_LAZY = {"AdminError": "control", "ArmedFault": "control", "MockControl": "control", "MockServer": "server"}
+_LAZY = {
+    "AdminError": "admin.client",
+    "ArmedFault": "admin.client",
+    "MockControl": "admin.client",
+    "MockServer": "http.server",
+}
 
 __all__ = [
     "AdminError",

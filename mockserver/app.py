@@ -15,14 +15,16 @@ from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import __version__, admin, handlers
-from .accesslog import AccessLog
-from .cors import PageCORS
-from .endpoint import DetectEndpoint
+from . import __version__
+from .admin import api as admin
 from .errors import DetectError, FixtureError
-from .limits import RequestGuard
-from .openapi import complete
-from .routes import DETECT_PATH, router
+from .http import handlers
+from .http.accesslog import AccessLog
+from .http.cors import PageCORS
+from .http.endpoint import DetectEndpoint
+from .http.guard import RequestGuard
+from .http.openapi import complete
+from .http.routes import DETECT_PATH, router
 from .runtime import Runtime
 from .settings import Settings
 

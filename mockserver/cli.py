@@ -81,7 +81,7 @@ def log_config(level: str) -> dict[str, Any]:
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["default"]["()"] = "mockserver.accesslog.LineFormatter"
+    config["formatters"]["default"]["()"] = "mockserver.http.accesslog.LineFormatter"
     config["loggers"]["mockserver"] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
     # The parser warns about every malformed body; the client already gets that reason in its answer.
     config["loggers"]["python_multipart"] = {"level": "ERROR"}
@@ -90,9 +90,9 @@ def log_config(level: str) -> dict[str, Any]:
 
 def serve(settings: Settings) -> None:
     """Build the app and run it until interrupted."""
-    from .accesslog import log_off_the_loop
     from .app import create_app
-    from .server import GracefulServer, uvicorn_config
+    from .http.accesslog import log_off_the_loop
+    from .http.server import GracefulServer, uvicorn_config
 
     logging.config.dictConfig(log_config(settings.log_level))
     app = create_app(settings)

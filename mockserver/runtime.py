@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .auth import TokenPolicy
-from .faultbook import FaultBook
-from .fixtures import FixtureStore
-from .journal import Journal
-from .scenario import load_scenario
+from .answers.fixtures import FixtureStore
+from .detect.auth import TokenPolicy
+from .faults.book import FaultBook
+from .faults.scenario import load_scenario
+from .journal.store import Journal
 from .settings import Settings
 
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from mockserver.accesslog import LineWriter, printable
+from mockserver.http.accesslog import LineWriter, printable
 
 
 def record(message: str, level: int = logging.INFO) -> logging.LogRecord:
@@ -92,7 +92,7 @@ def test_printable_escapes_control_characters(text: str, shown: str) -> None:
 def test_lineformatter_same_text_as_uvicorn(level: int, use_colors: bool) -> None:
     from uvicorn.logging import DefaultFormatter
 
-    from mockserver.accesslog import LineFormatter
+    from mockserver.http.accesslog import LineFormatter
 
     fmt = LineFormatter.PLAIN
     line = logging.LogRecord("mockserver.access", level, __file__, 1, '%s "%s" %d', ("127.0.0.1:1", "POST /x", 200),
@@ -103,7 +103,7 @@ def test_lineformatter_same_text_as_uvicorn(level: int, use_colors: bool) -> Non
 
 
 def test_lineformatter_traceback_formatted_by_uvicorn() -> None:
-    from mockserver.accesslog import LineFormatter
+    from mockserver.http.accesslog import LineFormatter
 
     try:
         raise ValueError("boom")

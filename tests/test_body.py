@@ -9,7 +9,7 @@ import pytest
 from starlette.requests import ClientDisconnect
 from starlette.types import Message
 
-from mockserver.body import BodyStream
+from mockserver.detect.body import BodyStream
 from mockserver.errors import BodyTimeout, BodyTooLarge
 
 pytestmark = pytest.mark.anyio
@@ -89,7 +89,7 @@ async def test_body_watchdog_rearms_for_a_shorter_limit() -> None:
 
 
 async def test_body_finished_bodies_leave_the_watchdog() -> None:
-    from mockserver.body import _watchdog
+    from mockserver.detect.body import _watchdog
 
     for _ in range(50):
         await read(BodyStream(channel(chunk(b"x"), chunk(b"y", more=False)), 10, idle=5, total=5))

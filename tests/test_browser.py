@@ -15,7 +15,7 @@ from browser import FLAGS, chromium
 from support import URL, in_process, post_detect
 
 from mockserver import Settings
-from mockserver.server import MockServer
+from mockserver.http.server import MockServer
 
 pytestmark = pytest.mark.anyio
 
@@ -81,7 +81,7 @@ def test_browser_vary_added_as_starlette_does(
 ) -> None:
     from starlette.datastructures import MutableHeaders
 
-    from mockserver.cors import add_vary_origin
+    from mockserver.http.cors import add_vary_origin
 
     ours: dict[str, object] = {"type": "http.response.start", "headers": list(before)}
     add_vary_origin(ours)

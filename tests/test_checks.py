@@ -245,7 +245,7 @@ async def test_check_long_values_cut_in_errors() -> None:
 def test_checks_query_parsed_as_starlette_does(raw: bytes) -> None:
     from starlette.datastructures import QueryParams
 
-    from mockserver.auth import parse_query
+    from mockserver.detect.auth import parse_query
 
     assert list(parse_query(raw)) == QueryParams(raw).multi_items()
     assert parse_query(raw) == parse_query(raw)  # cached or not, the same

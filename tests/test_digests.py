@@ -18,10 +18,10 @@ from collections.abc import Callable, Iterator
 import pytest
 from support import BOUNDARY, URL, FormPart, body, content_type, in_process, meta_part, post_detect
 
-from mockserver import digests
-from mockserver.digests import DEFAULT_BATCH_BYTES, DEFAULT_INLINE_BYTES, Hashing
+from mockserver.detect import digests
+from mockserver.detect.digests import DEFAULT_BATCH_BYTES, DEFAULT_INLINE_BYTES, Hashing
+from mockserver.detect.hashthread import HashThread, shared_hasher
 from mockserver.errors import HashingFailed
-from mockserver.hashthread import HashThread, shared_hasher
 
 pytestmark = pytest.mark.anyio
 
@@ -221,7 +221,7 @@ async def test_digest_request_given_up_leaves_nothing_for_a_failing_thread(own_h
     thread then fails, no failure is left unread on a future nobody awaits."""
     import gc
 
-    from mockserver.upload import MultipartReader
+    from mockserver.detect.upload import MultipartReader
 
     loop = asyncio.get_running_loop()
     unhandled: list[dict[str, object]] = []
@@ -270,7 +270,7 @@ async def test_digest_abandoned_parts_are_dropped_by_the_thread(own_hasher: Hash
 
 @pytest.mark.parametrize("ending", ["over the limit", "body given up"])
 async def test_digest_parts_a_request_drops_are_dropped_by_the_thread(own_hasher: HashThread, ending: str) -> None:
-    from mockserver.upload import MultipartReader
+    from mockserver.detect.upload import MultipartReader
 
     payload = body([FormPart("file_0", data(700_000, seed=12), "a.jpg"), meta_part(["object"])])
     limit = 600_000 if ending == "over the limit" else 1 << 30

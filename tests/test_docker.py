@@ -37,7 +37,7 @@ import yaml
 from support import free_port
 
 from mockserver import Settings
-from mockserver.server import MockServer
+from mockserver.http.server import MockServer
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"

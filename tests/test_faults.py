@@ -10,9 +10,9 @@ import httpx
 import pytest
 from support import FormPart, image_part, in_process, meta_part, post_detect
 
-from mockserver.faultbook import FAULT_ADAPTER, FaultBook, RequestFacts
-from mockserver.faultheader import parse_header
-from mockserver.faults import EnvelopeFault, GatewayFault, ImageFault, LatencyFault, TransportFault
+from mockserver.faults.book import FAULT_ADAPTER, FaultBook, RequestFacts
+from mockserver.faults.header import parse_header
+from mockserver.faults.model import EnvelopeFault, GatewayFault, ImageFault, LatencyFault, TransportFault
 
 pytestmark = pytest.mark.anyio
 

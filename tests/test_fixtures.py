@@ -12,8 +12,8 @@ import pytest
 from support import FormPart, image_bytes, image_part, in_process, meta_part, post_detect
 
 from mockserver import FixtureError, Settings, create_app
-from mockserver.fixtures import FixtureSet
-from mockserver.meta import MODES
+from mockserver.answers.fixtures import FixtureSet
+from mockserver.detect.meta import MODES
 from mockserver.settings import default_fixtures_dir
 
 pytestmark = pytest.mark.anyio

@@ -1,4 +1,4 @@
-"""Tests for mockserver.images: format recognition and streaming size reads for JPEG, PNG and TIFF."""
+"""Tests for mockserver.detect.images: format recognition and streaming size reads for JPEG, PNG and TIFF."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 from PIL import Image, features
 
-from mockserver.images import ImageInfo, ImageSniffer, sniff
+from mockserver.detect.images import ImageInfo, ImageSniffer, sniff
 
 CHUNK_SIZES = [1, 2, 3, 7, 4096, 65536, None]  # None: everything in one feed call
 SERVER_CHUNK = 64 * 1024

@@ -128,7 +128,7 @@ async def test_journal_off_with_size_zero() -> None:
     ids=["cached", "long", "list"],
 )
 def test_journal_record_secrets_cut_and_fields_in_order(query: object) -> None:
-    from mockserver.journal import Exchange, Journal, Record, record_fields
+    from mockserver.journal.store import Exchange, Journal, Record, record_fields
 
     exchange = Exchange(session="s")
     exchange.query = query  # type: ignore[assignment]
@@ -144,8 +144,8 @@ def test_journal_record_secrets_cut_and_fields_in_order(query: object) -> None:
 
 
 def test_journal_byte_budget_drops_oldest() -> None:
-    from mockserver.journal import ENTRY_OVERHEAD, Exchange, Journal
-    from mockserver.upload import Upload
+    from mockserver.detect.upload import Upload
+    from mockserver.journal.store import ENTRY_OVERHEAD, Exchange, Journal
 
     journal = Journal(size=1000, max_bytes=50_000)
     for number in range(100):

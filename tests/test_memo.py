@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mockserver.memo import cached_when_short
+from mockserver.detect.memo import cached_when_short
 
 
 @pytest.mark.parametrize(("argument", "cached"), [(b"", True), (b"x" * 4, True), (b"x" * 5, False)])

@@ -12,8 +12,8 @@ import pytest
 from pydantic import BaseModel
 from support import URL, FormPart, body, content_type, image_bytes, image_part, in_process, meta_part
 
-from mockserver.meta import MODES
-from mockserver.models import CarNumberResult, ObjectResult, PedestrianResult, SceneResult, SelfieResult
+from mockserver.answers.models import CarNumberResult, ObjectResult, PedestrianResult, SceneResult, SelfieResult
+from mockserver.detect.meta import MODES
 
 pytestmark = pytest.mark.anyio
 
@@ -170,7 +170,7 @@ DETERMINISM_SCRIPT = textwrap.dedent(
     sys.path.insert(0, sys.argv[1])
     from support import URL, body, content_type, image_bytes, image_part, meta_part
     from mockserver import Settings, create_app
-    from mockserver.meta import MODES
+    from mockserver.detect.meta import MODES
 
     async def main():
         names = [f"img_{seed}" for seed in range(25)]

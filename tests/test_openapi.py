@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from mockserver import Settings, create_app
-from mockserver.meta import MODES
+from mockserver.detect.meta import MODES
 
 pytestmark = pytest.mark.anyio
 

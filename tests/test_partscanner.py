@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, MultipartState
 
-from mockserver.partscanner import FAST_HEADER_BYTES, PartScanner
+from mockserver.detect.partscanner import FAST_HEADER_BYTES, PartScanner
 
 BOUNDARY = b"----WebKitFormBoundaryfCqTBHeLZlsicvMp"
 MAX_HEADERS = 3

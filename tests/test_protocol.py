@@ -14,7 +14,7 @@ import pytest
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
-from mockserver.protocol import protocol_class
+from mockserver.http.protocol import protocol_class
 
 KIB = 1024
 

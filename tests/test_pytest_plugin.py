@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from mockserver import Settings
-from mockserver.control import AdminError, MockControl
-from mockserver.faults import EnvelopeFault, ImageFault, When
-from mockserver.server import MockServer
+from mockserver.admin.client import AdminError, MockControl
+from mockserver.faults.model import EnvelopeFault, ImageFault, When
+from mockserver.http.server import MockServer
 
 STREET = Path(__file__).resolve().parent.parent / "fixtures" / "images" / "street.jpg"
 
@@ -45,7 +45,7 @@ def test_plugin_faults_do_not_leak_between_tests(pytester: pytest.Pytester) -> N
     result = run(
         pytester,
         """
-        from mockserver.faults import EnvelopeFault, When
+        from mockserver.faults.model import EnvelopeFault, When
 
         def test_first(detect_mock):
             armed = detect_mock.add_fault(EnvelopeFault(status=500, when=When(times=5)))
@@ -120,7 +120,7 @@ def test_plugin_registered_by_entry_point() -> None:
     from importlib.metadata import entry_points
 
     (plugin,) = [point for point in entry_points(group="pytest11") if point.name == "mockserver"]
-    assert plugin.value == "mockserver.pytest_plugin"
+    assert plugin.value == "mockserver.testing.plugin"
 
 
 def test_plugin_marker_rejects_positional(pytester: pytest.Pytester) -> None:

@@ -52,7 +52,7 @@ def test_readme_fixture_example_is_valid(tmp_path: Path) -> None:
     (tmp_path / "images").mkdir()
     (tmp_path / "images/street.jpg").write_bytes((ROOT / "fixtures/images/street.jpg").read_bytes())
     (tmp_path / "street.json").write_text(example, encoding="utf-8")
-    from mockserver.fixtures import FixtureSet
+    from mockserver.answers.fixtures import FixtureSet
 
     assert len(FixtureSet.load(tmp_path)) == 1
 

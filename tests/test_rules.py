@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from mockserver import rules
-from mockserver.images import ImageInfo
-from mockserver.meta import MODES
+from mockserver.answers import rules
+from mockserver.detect.images import ImageInfo
+from mockserver.detect.meta import MODES
 
 # Changing these on purpose (a new vocabulary entry, a new rule) changes what every user's tests see:
 # say so in the changelog.

@@ -9,7 +9,7 @@ import pytest
 from support import URL, ServerProcess, body, content_type, image_part, in_process, meta_part, post_detect
 
 from mockserver import ConfigError, Settings, create_app
-from mockserver.scenario import load_scenario
+from mockserver.faults.scenario import load_scenario
 
 pytestmark = pytest.mark.anyio
 

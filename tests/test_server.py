@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from support import BOUNDARY, QUERY, URL, ServerProcess, body, content_type, image_part, meta_part
 
-from mockserver.meta import MODES
+from mockserver.detect.meta import MODES
 
 FOUR_MIB = 4 * 1024 * 1024
 COUNT = 100

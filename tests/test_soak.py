@@ -28,7 +28,7 @@ import psutil
 from PIL import Image
 from support import URL, FormPart, ServerProcess, body, content_type, image_bytes, image_part, meta_part
 
-from mockserver.meta import MODES
+from mockserver.detect.meta import MODES
 
 CLIENTS = 32
 SOAK_SECONDS = 12.0

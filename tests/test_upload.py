@@ -11,8 +11,8 @@ import httpx
 import pytest
 from support import DETECT, QUERY, URL, FormPart, body, content_type, image_bytes, image_part, in_process, meta_part
 
+from mockserver.detect.upload import MultipartReader
 from mockserver.errors import MalformedMultipart
-from mockserver.upload import MultipartReader
 
 pytestmark = pytest.mark.anyio
 

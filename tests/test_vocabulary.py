@@ -7,8 +7,8 @@ import unicodedata
 
 import pytest
 
-from mockserver import vocabulary as v
-from mockserver.vocabulary import GROUPS, OBJECTS, SCENES, Category, ObjectClass, SceneClass
+from mockserver.answers import vocabulary as v
+from mockserver.answers.vocabulary import GROUPS, OBJECTS, SCENES, Category, ObjectClass, SceneClass
 
 # Cyrillic block only; single spaces or hyphens may separate words.  Latin look-alikes (a, o, e, c, p, x)
 # typed by accident are exactly what this must catch.

@@ -1,0 +1,144 @@
+"""A typed client of the admin API: arm faults, read the journal, reset; for any running mockserver.
+
+    control = MockControl("http://127.0.0.1:8080")
+    control.add_fault(ImageFault(image="file_1", status=2))
+    entries = control.wait_for_requests(count=1, image="file_1")
+
+Works against the in-thread server of the pytest plugin, a `mockserver` process or a Docker container.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import httpx
+from pydantic import BaseModel
+
+from ..faults.book import FAULT_ADAPTER
+from ..faults.model import Fault
+from ..journal.entries import JournalEntry
+
+ADMIN = "/__admin"
+COUNTERS = ("seen", "fired", "exhausted")
+
+
+class ArmedFault(BaseModel):
+    """A fault the server has armed, with its counters."""
+
+    id: str
+    seen: int
+    fired: int
+    exhausted: bool
+    fault: Fault
+
+    @classmethod
+    def from_listing(cls, item: Mapping[str, Any]) -> ArmedFault:
+        spec = {key: value for key, value in item.items() if key not in COUNTERS}
+        return cls(**{key: item[key] for key in ("id", *COUNTERS)}, fault=FAULT_ADAPTER.validate_python(spec))
+
+
+class AdminError(RuntimeError):
+    """The admin API refused a call; the message is its reason."""
+
+
+class MockControl:
+    """The admin API of the server at `base_url`, as Python methods."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        admin_token: str | None = None,
+        session: str | None = None,
+        timeout: float = 40.0,
+    ) -> None:
+        headers = {}
+        if admin_token is not None:
+            headers["authorization"] = f"Bearer {admin_token}"
+        if session is not None:
+            headers["x-mock-session"] = session
+        self.session = session
+        self._http = httpx.Client(base_url=base_url.rstrip("/") + ADMIN, headers=headers, timeout=timeout)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> MockControl:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._http.request(method, path, **kwargs)
+        if response.is_error:
+            try:
+                detail = response.json().get("detail", response.text)
+            except ValueError:
+                detail = response.text
+            raise AdminError(f"{method} {ADMIN}{path}: {response.status_code} {detail}")
+        return response.json() if response.content else None
+
+    def add_fault(self, fault: Fault | Mapping[str, Any]) -> ArmedFault:
+        """Arm one fault (a model such as `EnvelopeFault(status=500)`, or its JSON as a dict)."""
+        return self.add_faults([fault])[0]
+
+    def add_faults(self, faults: Iterable[Fault | Mapping[str, Any]]) -> list[ArmedFault]:
+        """Arm several faults, all or none."""
+        payload = [
+            fault if isinstance(fault, Mapping) else fault.model_dump(mode="json", exclude_none=True)
+            for fault in faults
+        ]
+        listing = self._call("POST", "/faults", json=payload)["faults"]
+        return [ArmedFault.from_listing(item) for item in listing]
+
+    def faults(self) -> list[ArmedFault]:
+        params = {"session": self.session} if self.session else None
+        return [ArmedFault.from_listing(item) for item in self._call("GET", "/faults", params=params)["faults"]]
+
+    def remove_fault(self, fault_id: str) -> None:
+        self._call("DELETE", f"/faults/{fault_id}")
+
+    def clear_faults(self) -> int:
+        params = {"session": self.session} if self.session else None
+        deleted: int = self._call("DELETE", "/faults", params=params)["deleted"]
+        return deleted
+
+    def reset(self) -> None:
+        """Back to how the server started: scenario faults, fresh counters, an empty journal."""
+        self._call("POST", "/reset")
+
+    def _filters(self, filters: Mapping[str, Any]) -> dict[str, Any]:
+        params = {key: value for key, value in filters.items() if value is not None}
+        if self.session is not None:
+            params.setdefault("session", self.session)
+        return params
+
+    def requests(self, **filters: Any) -> list[JournalEntry]:
+        """Journal entries, newest last; filters: session, status, mode, image, since, limit."""
+        found = self._call("GET", "/requests", params=self._filters(filters))["requests"]
+        return [JournalEntry.model_validate(entry) for entry in found]
+
+    def wait_for_requests(self, count: int = 1, timeout: float = 5.0, **filters: Any) -> list[JournalEntry]:
+        """The matching entries once there are `count`; raises AdminError if they do not come in time."""
+        params = {**self._filters(filters), "count": count, "wait": timeout}
+        listing = self._call("GET", "/requests", params=params)["requests"]
+        found = [JournalEntry.model_validate(entry) for entry in listing]
+        if len(found) < count:
+            raise AdminError(f"waited {timeout} s for {count} request(s) matching {filters}, saw {len(found)}")
+        return found
+
+    def request_count(self, **filters: Any) -> int:
+        count: int = self._call("GET", "/requests/count", params=self._filters(filters))["count"]
+        return count
+
+    def clear_requests(self) -> int:
+        params = {"session": self.session} if self.session else None
+        deleted: int = self._call("DELETE", "/requests", params=params)["deleted"]
+        return deleted
+
+    def reload_fixtures(self) -> int:
+        """Reload the fixtures folder; AdminError (the old set stays) if a file is broken."""
+        count: int = self._call("POST", "/fixtures/reload")["count"]
+        return count

@@ -1,0 +1,97 @@
+"""A detect request taken in, row by row of the check table: who asks, for what, with which images."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from ..errors import EmptyImage, ImageTooLarge
+from ..settings import Settings
+from .auth import Credentials, TokenPolicy, authenticate, first_values
+from .batch import Image, select_images
+from .body import BodyStream, check_declared_length
+from .meta import Meta, MetaCheck
+from .upload import MultipartReader, Upload, boundary_of
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    """A request that passed every check."""
+
+    credentials: Credentials
+    meta: Meta
+    images: list[Image]
+
+
+async def take_in(
+    request: Request, query: Sequence[tuple[str, str]], settings: Settings, tokens: TokenPolicy, upload: Upload
+) -> Intake:
+    """Rows 1–18 in order; the first failure raises. `upload` fills up as the body streams in.
+
+    `query` is the request's query parameters in order (`auth.parse_query`).
+    """
+    credentials = authenticate(first_values(query), tokens)
+    boundary = boundary_of(request.headers.get("content-type"))
+    check_declared_length(request.headers, settings.request_limit)
+    body = BodyStream(
+        request.receive, settings.request_limit, idle=settings.body_timeout, total=settings.max_body_seconds
+    )
+    reader = MultipartReader(
+        boundary,
+        max_image_bytes=settings.max_image_bytes,
+        max_meta_bytes=settings.max_meta_bytes,
+        max_parts=settings.max_parts,
+        upload=upload,
+    )
+    check = MetaCheck(max_images=settings.max_images, max_bytes=settings.max_meta_bytes)
+    await receive_upload(body, reader, check.wanted)
+    meta = check(upload.meta, over_limit=upload.meta_over_limit)
+    images = select_images(meta, upload, max_image_bytes=settings.max_image_bytes)
+    return Intake(credentials, meta, images)
+
+
+async def receive_upload(
+    body: BodyStream,
+    reader: MultipartReader,
+    wanted: Callable[[bytes], Collection[str] | None],
+) -> Upload:
+    """Read the whole body into `reader`, refusing a wanted over-limit image as soon as it is known.
+
+    `wanted(meta)` gives the image names a valid meta asks for, or None when meta is not valid (then
+    its error must wait for the end of the body: a malformed body, row 7, comes first). An image part
+    is refused the moment it passes the limit if meta came before it, or when meta arrives if after.
+    """
+    upload = reader.upload
+    names: Collection[str] | None = None
+    oversized: set[str] = set()
+    try:
+        with body.guard():
+            async for chunk in body:
+                for part in reader.feed(chunk):
+                    if part is upload.meta_part:
+                        if part.complete and upload.meta is not None and not upload.meta_over_limit:
+                            names = wanted(upload.meta)
+                    elif part.over_limit and upload.image(part.name) is part:
+                        oversized.add(part.name)
+                    if names is not None and not oversized.isdisjoint(names):
+                        _refuse_early(upload, names, reader.max_image_bytes)
+                if reader.hashing.backlog > reader.hashing.max_backlog:
+                    await reader.hashing.drain()
+            await reader.settle()
+    finally:
+        reader.collect()
+    return reader.close()
+
+
+def _refuse_early(upload: Upload, names: Collection[str], max_image_bytes: int) -> None:
+    """Rows 17–18 over the wanted parts read so far; row 16 would need the rest of the body.
+
+    A part refused while still arriving is named with the bytes received so far (over the limit).
+    """
+    seen = [part for name in names if (part := upload.image(name)) is not None]
+    if any(part.complete and part.size == 0 for part in seen):
+        raise EmptyImage()
+    big = next(part for part in seen if part.over_limit)
+    raise ImageTooLarge(big.name, big.size, max_image_bytes)

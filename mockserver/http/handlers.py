@@ -1,0 +1,105 @@
+"""The one place where errors become answers: each handler turns an exception into a response.
+
+The app registers them with FastAPI (for the admin API and the detect path's other methods), and the
+detect endpoint's shortcut (`endpoint.py`) calls the same functions, so an error has one answer whichever
+way the request came in.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import Request, Response
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
+
+from ..admin import api as admin
+from ..detect.envelope import envelope_response
+from ..errors import DetectError, MethodNotAllowed
+from ..journal.store import Exchange
+from ..runtime import Runtime
+from ..settings import Settings
+from .routes import DETECT_PATH, router
+
+logger = logging.getLogger("mockserver")
+
+INTERNAL_ERROR = "Internal Server Error"
+CLIENT_CLOSED = 499
+METHOD_NOT_ALLOWED = 405
+
+
+def _settings(request: Request) -> Settings:
+    runtime: Runtime = request.app.state.runtime
+    return runtime.settings
+
+
+def _exchange(request: Request) -> Exchange | None:
+    exchange = getattr(request.state, "exchange", None)
+    return exchange if isinstance(exchange, Exchange) else None
+
+
+async def detect_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DetectError)
+    request.state.access = f"status={exc.status}"
+    if (exchange := _exchange(request)) is not None:
+        exchange.answered(exc.status, exc.text)
+    headers = {"allow": "POST"} if isinstance(exc, MethodNotAllowed) else None
+    # RequestGuard adds Connection: close when the body was not read whole.
+    return envelope_response(exc.status, exc.text, http_status=_settings(request).http_status, headers=headers)
+
+
+async def client_disconnect(request: Request, exc: Exception) -> Response:
+    request.state.access = "client disconnected"
+    return Response(status_code=CLIENT_CLOSED)
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    logger.error("unexpected error answering %s %s", request.method, request.url.path, exc_info=exc)
+    if (exchange := _exchange(request)) is not None:
+        exchange.answered(500, INTERNAL_ERROR)
+    if request.url.path == DETECT_PATH:
+        return envelope_response(500, INTERNAL_ERROR, http_status=_settings(request).http_status)
+    return JSONResponse({"detail": INTERNAL_ERROR}, status_code=500)
+
+
+def _readable(loc: tuple[int | str, ...]) -> list[int | str]:
+    # pydantic names union members in locations ("tagged-union[EnvelopeFault,...]"): nobody wrote those.
+    return [part for part in loc if not (isinstance(part, str) and "[" in part)]
+
+
+async def invalid_request(request: Request, exc: Exception) -> Response:
+    """422 for an admin call whose parameters or JSON do not fit: where, and why; never the input itself."""
+    assert isinstance(exc, RequestValidationError)
+    detail = [
+        {
+            "loc": _readable(tuple(error["loc"])),
+            "msg": error["msg"].removeprefix("Value error, "),
+            "type": error["type"],
+        }
+        for error in exc.errors()
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's answer to an HTTP error, with a 405's Allow listing every method the path has.
+
+    The router answers 405 from the first route that matched the path only, so `Allow` missed the
+    methods of the path's other routes.
+    """
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == METHOD_NOT_ALLOWED:
+        # FastAPI keeps each included router as one entry of app.routes: their routes are listed here.
+        routes = (*request.app.routes, *router.routes, *admin.router.routes)
+        allowed = {
+            method
+            for route in routes
+            if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path)
+            for method in route.methods
+        }
+        headers = {key: value for key, value in (exc.headers or {}).items() if key.lower() != "allow"}
+        exc.headers = {**headers, "allow": ", ".join(sorted(allowed))}
+    return await http_exception_handler(request, exc)

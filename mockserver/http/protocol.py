@@ -1,0 +1,137 @@
+"""uvicorn's httptools protocol, with what a mock under attack needs and ASGI cannot give.
+
+- The connection's transport in each request's scope (`extensions["mockserver.transport"]`), so scripted
+  transport faults can reset a connection or close it without an answer.
+- A deadline for the request line and headers: uvicorn waits forever for a client that connects and
+  sends nothing, or sends its headers a byte at a time (slowloris). Past `header_timeout` seconds the
+  server answers 408 in the vendor's envelope and closes.
+- A size limit for them: past `max_header_bytes` the server answers 431 and closes, instead of
+  collecting a megabyte of headers per connection.
+- Body chunks handed to the app as they came off the socket: uvicorn appends each one to a bytearray and
+  copies that out again for `receive`, two copies of every body byte (two fifths of the server's time for
+  a body it only reads). A chunk the app has not yet been given any of is now passed on as it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from ..detect.envelope import encode, envelope
+
+TRANSPORT_EXTENSION = "mockserver.transport"
+DEFAULT_HEADER_TIMEOUT = 10.0
+DEFAULT_MAX_HEADER_BYTES = 64 * 1024
+
+
+class TransportExposingProtocol(HttpToolsProtocol):
+    """HttpToolsProtocol, plus the transport in the scope, a deadline and a size limit for the headers."""
+
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
+    _header_timer: asyncio.TimerHandle | None = None
+    _header_bytes = 0
+    _in_headers = True
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_header_timer()
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_headers:
+            # While headers are incomplete every byte received so far belongs to them.
+            self._header_bytes += len(data)
+        super().data_received(data)
+        if not self._in_headers or self.transport.is_closing():
+            return
+        if self._header_bytes > self.max_header_bytes:
+            text = f"request headers larger than {self.max_header_bytes} bytes"
+            self._refuse(431, "Request Header Fields Too Large", text)
+        elif self._header_timer is None:
+            # Headers begun and not complete in this packet: only now is a deadline worth a timer (most
+            # requests arrive whole; a timer per request cost more than the rest of this class).
+            self._arm_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_header_timer()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        self._in_headers, self._header_bytes = True, 0
+        super().on_message_begin()
+        extensions: dict[str, Any] = dict(self.scope.get("extensions") or {})
+        extensions[TRANSPORT_EXTENSION] = {"transport": self.transport}
+        self.scope["extensions"] = extensions
+
+    def on_body(self, body: bytes) -> None:
+        cycle = self.cycle
+        if (self.parser.should_upgrade() and self._should_upgrade()) or cycle.response_complete:
+            return
+        if not cycle.body:
+            # `receive` gives `bytes(cycle.body)` and starts a new bytearray: bytes() of a bytes object is
+            # that same object, so this chunk reaches the app without a copy.
+            cycle.body = body  # type: ignore[assignment]
+        elif isinstance(cycle.body, bytearray):
+            cycle.body += body
+        else:
+            # Chunks that arrive before the app reads are joined, as uvicorn does.
+            cycle.body = bytearray(cycle.body) + body
+        if len(cycle.body) > HIGH_WATER_LIMIT:
+            self.flow.pause_reading()
+        cycle.message_event.set()
+
+    def send_400_response(self, msg: str) -> None:
+        # Bytes after a complete request that do not parse: uvicorn answers 400 at once and closes,
+        # losing the answer of the request still being served. Let that answer go out, then close.
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.cycle.keep_alive = False
+            self._cancel_header_timer()
+            return
+        super().send_400_response(msg)
+
+    def on_headers_complete(self) -> None:
+        self._in_headers = False
+        self._cancel_header_timer()
+        super().on_headers_complete()
+
+    def _arm_header_timer(self) -> None:
+        self._cancel_header_timer()
+        self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+
+    def _cancel_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if not self.transport.is_closing():
+            self._refuse(408, "Request Timeout", f"request headers not received within {self.header_timeout:g} s")
+
+    def _refuse(self, status: int, reason: str, text: str) -> None:
+        """Answer in the vendor's envelope before any app saw the request, and close."""
+        self._cancel_header_timer()
+        body = encode(envelope(status, text))
+        self.transport.write(
+            b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\nconnection: close\r\n"
+            b"content-length: %d\r\n\r\n%s" % (status, reason.encode(), len(body), body)
+        )
+        self.transport.close()
+
+
+def protocol_class(header_timeout: float, max_header_bytes: int) -> type[TransportExposingProtocol]:
+    """The protocol with these header limits, for uvicorn's `http=` setting."""
+    limits = {"header_timeout": header_timeout, "max_header_bytes": max_header_bytes}
+    return type("MockProtocol", (TransportExposingProtocol,), limits)
+
+
+def transport_of(scope: Any) -> asyncio.Transport | None:
+    """The request's connection, when served by TransportExposingProtocol (not in-process)."""
+    extension = (scope.get("extensions") or {}).get(TRANSPORT_EXTENSION)
+    if extension is None:
+        return None
+    transport: asyncio.Transport = extension["transport"]
+    return transport
