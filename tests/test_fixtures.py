@@ -153,7 +153,7 @@ async def test_fixtures_every_mode_kind(tmp_path: Path) -> None:
     found = (await detect(tmp_path, [image_part(), meta_part(list(answers))])).json()["body"]
     assert found["pedestrian_labels"][0] == {
         "status": 0, "name": "file_0", "count_by_density": 1,
-        "labels": [{"eng": "Pedestrian", "rus": "Пешеход", "prob": 0.7, "coord": [0, 0, 5, 9]}],
+        "labels": [{"eng": "Pedestrian", "rus": "Человек", "prob": 0.7, "coord": [0, 0, 5, 9]}],
     }
     assert found["selfie_labels"][0] == {"status": 0, "name": "file_0", "prob": 0.93, "is_selfie": True}
     assert found["car_number_labels"][0] == {"status": 2, "name": "file_0", "error": "temporarily unavailable"}

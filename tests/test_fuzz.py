@@ -127,7 +127,7 @@ def assert_label(mode: str, label: Any, size: tuple[int, int] | None) -> None:
         width, height = size
         assert right <= width and bottom <= height, (coord, size)
     if mode == "car_number":
-        assert [entry["type"] for entry in label["types_prob"]] == ["rus", "cis", "eu"]
+        assert [entry["type"] for entry in label["types_prob"]] == ["ru", "cis", "eu"]
 
 
 def assert_result(mode: str, result: Any, size: tuple[int, int] | None) -> None:

@@ -61,21 +61,24 @@ class PedestrianLabel(_Strict):
     """A label of mode pedestrian."""
 
     eng: str = Field("Pedestrian", min_length=1)
-    rus: str = Field("Пешеход", min_length=1)
+    rus: str = Field("Человек", min_length=1)
     prob: Prob
     coord: Coord
 
 
 class PlateType(_Strict):
-    type: Literal["rus", "cis", "eu"]
+    # The real service prints "ru"; the vendor's table and OpenAPI say "rus", which older fixtures use.
+    type: Literal["ru", "cis", "eu", "rus"]
     prob: Prob
 
 
 class CarNumberLabel(_Strict):
-    """A label of mode car_number: the plate in Latin look-alikes (eng) and in Cyrillic (rus)."""
+    """A label of mode car_number: the plate in Latin look-alikes (eng) and in Cyrillic (rus).
+
+    A plate that is not Russian has `eng` as read and `rus` "" (real answers: `MA77K0S`, `K777`)."""
 
     eng: str = Field(min_length=1, examples=["C606KY777"])
-    rus: str = Field(min_length=1, examples=["С606КУ777"])
+    rus: str = Field(examples=["С606КУ777"])
     prob: Prob
     coord: Coord
     types_prob: list[PlateType] = Field(default_factory=list)
