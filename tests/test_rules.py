@@ -8,7 +8,8 @@ import json
 import pytest
 
 from mockserver.answers import rules
-from mockserver.answers.plan import THEMES
+from mockserver.answers.plan import PLATED, THEMES
+from mockserver.answers.vocabulary import OBJECTS
 from mockserver.detect.images import ImageInfo
 from mockserver.detect.meta import MODES
 
@@ -62,3 +63,14 @@ def test_rules_people_get_faces_inside_them() -> None:
 def test_rules_unknown_mode_rejected() -> None:
     with pytest.raises(ValueError, match="unknown mode"):
         rules.answer(digest(0), ImageInfo("png", 10, 10), "faces")
+
+
+def test_rules_object2_has_a_class_order_of_its_own() -> None:
+    old, new = rules.class_order("object"), rules.class_order("object2")
+    assert set(old) == set(new) and list(old) != list(new)
+    assert list(old) == [kind.eng for kind in OBJECTS]
+
+
+def test_rules_plated_vehicles_known_to_old_model() -> None:
+    # A plate implies a vehicle that every object mode reports, the old model's `object` included.
+    assert all(kind.in_v1 for kind in OBJECTS if kind.eng in dict(PLATED))

@@ -35,32 +35,27 @@ Box = tuple[int, int, int, int]
 
 @dataclass(frozen=True, slots=True)
 class Theme:
-    """What a kind of photo holds: (chance, fewest, most) people and vehicles, and the other things."""
+    """What a kind of photo holds: (chance, fewest, most) people and vehicles, the groups of the other
+    things in view and how many, and the settings its scenes come from."""
 
     weight: float
     people: tuple[float, int, int]
     vehicles: tuple[float, int, int]
-    fillers: frozenset[str]
+    fillers: str
     filler_count: tuple[int, int]
-    settings: tuple[str, ...]
+    settings: str
 
 
+# The weights set the shares of SPEC section 4 (see above); selfies and photos of cars carry the plates.
 THEMES: dict[str, Theme] = {
-    "empty": Theme(0.115, (0, 0, 0), (0, 0, 0), frozenset(), (0, 0), SETTINGS),
-    "selfie": Theme(0.48, (1, 1, 1), (0.85, 1, 2), frozenset({"clothing"}), (0, 2), ()),
-    "cars": Theme(0.18, (0.5, 1, 3), (1, 1, 3), frozenset({"building", "other", "plant"}), (0, 3), ("road", "city")),
-    "street": Theme(
-        0.11, (0.85, 1, 6), (0.95, 1, 4), frozenset({"building", "plant", "other", "clothing"}), (0, 4),
-        ("city", "road"),
-    ),
-    "crowd": Theme(0.04, (1, 8, 24), (0.7, 1, 3), frozenset({"clothing", "other", "building"}), (0, 3),
-                   ("city", "venue", "sport")),
-    "indoors": Theme(
-        0.03, (0.5, 1, 3), (0, 0, 0), frozenset({"furniture", "electronics", "kitchen", "food", "other"}), (1, 6),
-        ("indoors", "venue"),
-    ),
-    "nature": Theme(0.025, (0.3, 1, 2), (0.4, 1, 2), frozenset({"animal", "plant"}), (1, 5), ("nature",)),
-    "sport": Theme(0.02, (1, 1, 6), (0.2, 1, 1), frozenset({"sport", "clothing"}), (1, 4), ("sport",)),
+    "empty": Theme(0.115, (0, 0, 0), (0, 0, 0), "", (0, 0), " ".join(SETTINGS)),
+    "selfie": Theme(0.48, (1, 1, 1), (0.85, 1, 2), "clothing", (0, 2), ""),
+    "cars": Theme(0.18, (0.5, 1, 3), (1, 1, 3), "building other plant", (0, 3), "road city"),
+    "street": Theme(0.11, (0.85, 1, 6), (0.95, 1, 4), "building plant other clothing", (0, 4), "city road"),
+    "crowd": Theme(0.04, (1, 8, 24), (0.7, 1, 3), "clothing other building", (0, 3), "city venue sport"),
+    "indoors": Theme(0.03, (0.5, 1, 3), (0, 0, 0), "furniture electronics kitchen food other", (1, 6), "indoors venue"),
+    "nature": Theme(0.025, (0.3, 1, 2), (0.4, 1, 2), "animal plant", (1, 5), "nature"),
+    "sport": Theme(0.02, (1, 1, 6), (0.2, 1, 1), "sport clothing", (1, 4), "sport"),
 }
 # Vehicles that carry a plate, all known to the old object model too: a plate always has its vehicle in
 # every object mode.
@@ -211,7 +206,8 @@ def _close_up(draw: Draw, width: int, height: int) -> list[Instance]:
 
 
 def _fillers(draw: Draw, theme: Theme, width: int, height: int, *, need_v1: bool) -> list[Instance]:
-    kinds = [kind for kind in OBJECTS if kind.group in theme.fillers]
+    groups = theme.fillers.split()
+    kinds = [kind for kind in OBJECTS if kind.group in groups]
     found = []
     for index in range(draw.count(*theme.filler_count) if kinds else 0):
         # Every photo that is not empty shows the old object model something it knows.
@@ -221,8 +217,8 @@ def _fillers(draw: Draw, theme: Theme, width: int, height: int, *, need_v1: bool
     return found
 
 
-def _scenes(draw: Draw, settings: tuple[str, ...]) -> tuple[SceneClass, ...]:
-    fitting = [scene for scene in SCENES if scene.setting in settings]
+def _scenes(draw: Draw, settings: str) -> tuple[SceneClass, ...]:
+    fitting = [scene for scene in SCENES if scene.setting in settings.split()]
     return tuple(dict.fromkeys(draw.pick(fitting) for _ in range(draw.count(1, MAX_SCENES))))
 
 
@@ -244,7 +240,7 @@ def plan(sha256: str, width: int, height: int) -> Plan:
     settings = theme.settings
     if name == "selfie":
         by_road = any(item.kind.group == "vehicle" for item in instances)
-        settings = ("city", "road") if by_road else ("city", "nature", "indoors", "venue")
+        settings = "city road" if by_road else "city nature indoors venue"
     people = sum(item.kind is PERSON for item in instances)
     unseen = int(people * draw.between(*CROWD_UNSEEN)) if name == "crowd" else draw.below(3) if people >= 2 else 0
     return Plan(name, tuple(instances), _scenes(draw, settings), name == "selfie", unseen)
