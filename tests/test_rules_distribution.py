@@ -13,6 +13,7 @@ import struct
 import zlib
 from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -216,3 +217,19 @@ def test_rules_distribution_categories_mostly_empty() -> None:
     assert 0 < len(with_categories) <= 0.05 * len(found_labels)
     persons = [label for label in found_labels if label["eng"] == "Person"]
     assert persons and all((label["rus"], label["eng_categories"]) == ("Человек", []) for label in persons)
+
+
+def test_rules_distribution_readme_states_what_is_measured() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = {
+        "car_number finds a plate": "| `car_number` finds at least one plate |",
+        "is_selfie": "| `selfie` says `is_selfie: true` |",
+        "pedestrian finds people": "| `pedestrian` finds people |",
+        "object finds nothing": "| `object`, `object2`, `multiobject` find nothing",
+    }
+    for name, start in rows.items():
+        (line,) = [line for line in readme.splitlines() if line.strip().startswith(start)]
+        low, high = SHARES[name]
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        assert cells[-2:] == [f"{low * 100:.0f}–{high * 100:.0f} %", f"{measured()[name] * 100:.1f} %"], line
+    assert f"over {COUNT} generated" in readme
