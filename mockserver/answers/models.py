@@ -58,7 +58,7 @@ class SceneLabel(_Categorised):
 
 
 class PedestrianLabel(_Strict):
-    """A label of mode pedestrian."""
+    """A label of mode pedestrian (the real service prints `Pedestrian` / `Человек`)."""
 
     eng: str = Field("Pedestrian", min_length=1)
     rus: str = Field("Человек", min_length=1)
@@ -67,18 +67,18 @@ class PedestrianLabel(_Strict):
 
 
 class PlateType(_Strict):
-    # The real service prints "ru"; the vendor's table and OpenAPI say "rus", which older fixtures use.
-    type: Literal["ru", "cis", "eu", "rus"]
+    """How much a plate looks like each kind: every real answer prints `ru` (the vendor's docs say `rus`)."""
+
+    type: Literal["ru", "rus", "cis", "eu"] = Field(description="`ru` as the service sends it; `rus` as documented.")
     prob: Prob
 
 
 class CarNumberLabel(_Strict):
-    """A label of mode car_number: the plate in Latin look-alikes (eng) and in Cyrillic (rus).
+    """A label of mode car_number: the plate as read in Latin letters (eng) and, for a Russian plate, in
+    Cyrillic (rus); a foreign plate has `rus` "" (real answers: `MA77K0S`, `K777`)."""
 
-    A plate that is not Russian has `eng` as read and `rus` "" (real answers: `MA77K0S`, `K777`)."""
-
-    eng: str = Field(min_length=1, examples=["C606KY777"])
-    rus: str = Field(examples=["С606КУ777"])
+    eng: str = Field(min_length=1, examples=["C606KY777", "MA77K0S"])
+    rus: str = Field(examples=["С606КУ777", ""], description="The plate in Cyrillic; \"\" for a foreign plate.")
     prob: Prob
     coord: Coord
     types_prob: list[PlateType] = Field(default_factory=list)
