@@ -64,6 +64,7 @@ PLATE_SHARE = 0.7  # of the vehicles after the first (which shows its plate in p
 FOREIGN_SHARE = 0.2
 PLATE_WIDTH_SHARE = 0.28  # a 520 mm plate on a 1.8 m wide car
 PLATE_ASPECT, SHORT_PLATE_ASPECT = 4.5, 2.0
+MOTORCYCLE_PLATE_ASPECT = 1.5  # a two-line plate, 245 x 160 mm
 FACE_SHARE = 0.35
 FACE_WIDTH_SHARE, FACE_HEIGHT_SHARE = 0.35, 0.25  # a face: the top quarter of a person, a third as wide
 SELFIE_FACE_ONLY = 0.15
@@ -140,9 +141,12 @@ def _plate_text(draw: Draw) -> tuple[str, str]:
     return eng, eng.translate(str.maketrans(PLATE_LATIN, PLATE_CYRILLIC))
 
 
-def _plate(draw: Draw, vehicle: Box) -> Plate:
+def _plate(draw: Draw, kind: ObjectClass, vehicle: Box) -> Plate:
     eng, rus = _plate_text(draw)
-    aspect = SHORT_PLATE_ASPECT if len(eng) <= 4 else PLATE_ASPECT
+    if kind.eng == "Motorcycle":
+        aspect = MOTORCYCLE_PLATE_ASPECT
+    else:
+        aspect = SHORT_PLATE_ASPECT if len(eng) <= 4 else PLATE_ASPECT
     left, top, right, bottom = vehicle
     width_share = PLATE_WIDTH_SHARE * draw.between(0.8, 1.1)
     height_share = (right - left) * width_share / aspect / max(1, bottom - top)
@@ -159,7 +163,7 @@ def _vehicles(draw: Draw, theme: Theme, width: int, height: int, *, plated_first
         kind = _KIND[draw.weighted(PLATED)]
         box = _box(draw, kind, width, height)
         shows_plate = (index == 0 and plated_first) or draw.chance(PLATE_SHARE)
-        found.append(Instance(kind, box, draw.between(0.4, 0.98), _plate(draw, box) if shows_plate else None))
+        found.append(Instance(kind, box, draw.between(0.4, 0.98), _plate(draw, kind, box) if shows_plate else None))
     return found
 
 
