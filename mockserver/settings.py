@@ -21,7 +21,8 @@ MIB = 1024 * 1024
 
 HttpStatusMode = Literal["mirror", "always_200"]
 LogLevel = Literal["critical", "error", "warning", "info", "debug"]
-ResultOrder = Literal["meta", "shuffle"]
+ResultOrder = Literal["parts", "meta", "shuffle"]
+Object2Key = Literal["object_labels", "object2_labels"]
 
 
 def default_fixtures_dir() -> Path:
@@ -56,7 +57,14 @@ class Settings(BaseModel):
         "mirror", description="HTTP status: the envelope's status (mirror) or always 200."
     )
     result_order: ResultOrder = Field(
-        "meta", description="Order of per-image results: meta order, or shuffled (the vendor does not promise it)."
+        "parts",
+        description="Order of per-image results: the image parts' order in the body (as the real service "
+        "answers), meta.images order, or shuffled reproducibly (the same request, the same order).",
+    )
+    object2_key: Object2Key = Field(
+        "object_labels",
+        description="Key that answers mode object2: object_labels (as clients of the real service read it) "
+        "or object2_labels.",
     )
     log_level: LogLevel = Field("info", description="Log level.")
     scenario: Path | None = Field(None, description="Scenario file (YAML or JSON) of faults armed at start-up.")

@@ -12,6 +12,7 @@ import pytest
 from support import FormPart, image_bytes, image_part, in_process, meta_part, post_detect
 
 from mockserver import FixtureError, Settings, create_app
+from mockserver.answers.compose import mode_results
 from mockserver.answers.fixtures import FixtureSet
 from mockserver.detect.meta import MODES
 from mockserver.settings import default_fixtures_dir
@@ -54,7 +55,7 @@ async def test_fixtures_shipped_image_answered_from_fixture(name: str) -> None:
     response = await detect(SHIPPED, [image_part("photo", data, "whatever.jpg"), meta_part(MODES, ["photo"])])
     found = response.json()["body"]
     for mode, answer in fixture["answers"].items():
-        entry = found[f"{mode}_labels"][0]
+        entry = mode_results(found, mode, MODES)[0]
         assert entry["status"] == answer.get("status", 0)
         served = entry.get("labels", [])
         assert len(served) == len(answer.get("labels", []))
@@ -73,7 +74,7 @@ async def test_fixtures_shipped_crc_error_by_filename() -> None:
     parts = [image_part("a", image_bytes(), "batch-crc-mismatch-01.jpg"), image_part("b"), meta_part(MODES, ["a", "b"])]
     found = (await detect(SHIPPED, parts)).json()["body"]
     for mode in MODES:
-        a, b = found[f"{mode}_labels"]
+        a, b = mode_results(found, mode, MODES)
         assert a == {"status": 2, "name": "a", "error": "internal error: image crc mismatch"}
         assert b["status"] == 0
 

@@ -12,6 +12,7 @@ import pytest
 from pydantic import BaseModel
 from support import URL, FormPart, body, content_type, image_bytes, image_part, in_process, meta_part
 
+from mockserver.answers.compose import MODE_ORDER, mode_results
 from mockserver.answers.models import CarNumberResult, ObjectResult, PedestrianResult, SceneResult, SelfieResult
 from mockserver.detect.meta import MODES
 
@@ -91,17 +92,18 @@ async def test_modes_coords_inside_image(fmt: str, size: tuple[int, int]) -> Non
     images = {f"s{seed}": image_bytes(fmt, size, seed=seed) for seed in range(12)}
     found = await detect(images)
     for mode in MODES:
-        for entry in found[f"{mode}_labels"]:
+        for entry in mode_results(found, mode, MODES):
             assert entry["status"] == 0
             check_entry(mode, entry, size)
 
 
 async def test_modes_every_shape_over_many_images() -> None:
     found = await detect(many_images())
-    assert list(found) == [f"{mode}_labels" for mode in MODES]
+    assert list(found) == [f"{mode}_labels" for mode in MODE_ORDER if mode != "object2"]
     for mode in MODES:
-        assert [entry["name"] for entry in found[f"{mode}_labels"]] == [f"img_{seed}" for seed in range(MANY)]
-        for entry in found[f"{mode}_labels"]:
+        entries = mode_results(found, mode, MODES)
+        assert [entry["name"] for entry in entries] == [f"img_{seed}" for seed in range(MANY)]
+        for entry in entries:
             check_entry(mode, entry, (320, 240))
 
 
@@ -115,29 +117,60 @@ async def test_modes_labels_left_out_when_nothing_found() -> None:
 
 async def test_modes_answers_vary_between_images() -> None:
     found = await detect(many_images(), ["object2", "car_number", "pedestrian", "scene", "selfie"])
-    counts = {len(entry.get("labels", [])) for entry in found["object2_labels"]}
+    counts = {len(entry.get("labels", [])) for entry in found["object_labels"]}
     assert len(counts) >= 4 and 0 in counts
     assert any("labels" in entry for entry in found["car_number_labels"])
     assert any(entry.get("labels") for entry in found["pedestrian_labels"])
     assert len({entry["labels"][0]["eng"] for entry in found["scene_labels"]}) >= 8
 
 
-@pytest.mark.parametrize("modes", [["scene"], ["car_number", "object"], ["selfie", "object2", "multiobject"]])
-async def test_modes_only_requested_keys(modes: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("modes", "keys"),
+    [
+        (["scene"], ["scene_labels"]),
+        (["car_number", "object"], ["object_labels", "car_number_labels"]),
+        (["selfie", "object2", "multiobject"], ["object_labels", "multiobject_labels", "selfie_labels"]),
+        # The real service's answer to scene,multiobject,pedestrian (real-answers/01).
+        (["scene", "multiobject", "pedestrian"], ["multiobject_labels", "scene_labels", "pedestrian_labels"]),
+        (list(reversed(MODES)), ["object_labels", "multiobject_labels", "scene_labels", "car_number_labels",
+                                 "pedestrian_labels", "selfie_labels"]),
+    ],
+)
+async def test_modes_keys_in_vendor_order(modes: list[str], keys: list[str]) -> None:
     found = await detect({"file_0": image_bytes()}, modes)
-    assert list(found) == [f"{mode}_labels" for mode in modes]
+    assert list(found) == keys
 
 
 async def test_modes_repeated_mode_answered_once() -> None:
     found = await detect({"file_0": image_bytes()}, ["scene", "object", "scene"])
-    assert list(found) == ["scene_labels", "object_labels"]
+    assert list(found) == ["object_labels", "scene_labels"]
+    assert len(found["object_labels"]) == len(found["scene_labels"]) == 1
+
+
+async def test_modes_object2_alone_answers_under_object_labels() -> None:
+    images = many_images()
+    found = await detect(images, ["object2"])
+    own_key = await detect(images, ["object2"], object2_key="object2_labels")
+    assert list(found) == ["object_labels"] and list(own_key) == ["object2_labels"]
+    assert found["object_labels"] == own_key["object2_labels"]
+
+
+async def test_modes_object_and_object2_share_object_labels() -> None:
+    images = many_images()
+    alone = {mode: (await detect(images, [mode]))["object_labels"] for mode in ("object", "object2")}
+    both = await detect(images, ["object2", "object"])
+    assert list(both) == ["object_labels"]
+    assert both["object_labels"] == alone["object"] + alone["object2"]
+    apart = await detect(images, ["object2", "object"], object2_key="object2_labels")
+    assert list(apart) == ["object_labels", "object2_labels"]
+    assert (apart["object_labels"], apart["object2_labels"]) == (alone["object"], alone["object2"])
 
 
 async def test_modes_answer_independent_of_other_modes() -> None:
     images = many_images()
     alone = await detect(images, ["object"])
     together = await detect(images, list(MODES))
-    assert alone["object_labels"] == together["object_labels"]
+    assert alone["object_labels"] == mode_results(together, "object", MODES)
 
 
 async def test_modes_unknown_format_beside_good_images() -> None:
@@ -150,12 +183,39 @@ async def test_modes_unknown_format_beside_good_images() -> None:
     }
     found = await detect(images)
     for mode in MODES:
-        entries = {entry["name"]: entry for entry in found[f"{mode}_labels"]}
+        entries = {entry["name"]: entry for entry in mode_results(found, mode, MODES)}
         for name in ("gif", "text", "truncated_png"):
             assert entries[name] == {
                 "status": 1, "name": name, "error": "The memory contains data of an unknown image type",
             }
         assert entries["good_jpeg"]["status"] == entries["good_tiff"]["status"] == 0
+
+
+async def detect_parts(parts: list[str], meta_names: list[str], **settings: Any) -> list[str]:
+    """The names of object_labels when the image parts come in `parts` order and meta lists `meta_names`."""
+    images = [image_part(name, image_bytes(seed=index)) for index, name in enumerate(parts)]
+    content = body([meta_part(["object", "scene"], meta_names), *images])
+    async with in_process(**settings) as client:
+        response = await client.post(URL, headers={"content-type": content_type()}, content=content)
+    found = response.json()["body"]
+    names = [entry["name"] for entry in found["object_labels"]]
+    assert names == [entry["name"] for entry in found["scene_labels"]]
+    return names
+
+
+@pytest.mark.parametrize(
+    ("order", "expected"),
+    [(None, ["file_0", "file_1", "file_2"]), ("parts", ["file_0", "file_1", "file_2"]),
+     ("meta", ["file_2", "file_0", "file_1"])],
+)
+async def test_modes_results_order_setting(order: str | None, expected: list[str]) -> None:
+    # real-answers/08: meta [file_1, file_0], parts file_0, file_1 -> the answer lists file_0, file_1.
+    settings = {} if order is None else {"result_order": order}
+    assert await detect_parts(["file_0", "file_1", "file_2"], ["file_2", "file_0", "file_1"], **settings) == expected
+
+
+async def test_modes_results_follow_parts_not_meta_nor_names() -> None:
+    assert await detect_parts(["zeta", "alpha", "mid"], ["alpha", "mid", "zeta"]) == ["zeta", "alpha", "mid"]
 
 
 async def test_modes_shuffle_is_reproducible_permutation() -> None:
@@ -209,7 +269,7 @@ def test_modes_deterministic_across_processes(tmp_path: Any) -> None:
 async def test_modes_duplicate_bytes_same_answer_under_each_name() -> None:
     data = image_bytes(seed=5)
     found = await detect({"a": data, "b": data}, ["object2"])
-    first, second = found["object2_labels"]
+    first, second = found["object_labels"]
     assert {**first, "name": "b"} == second
 
 

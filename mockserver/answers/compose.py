@@ -8,20 +8,27 @@ bytes under a fixture name).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..detect.batch import Image
 from ..errors import ScriptedError
+from ..faults.book import ImageErrors
 from . import rules
 from .fixtures import Fixture, FixtureSet
 
 UNKNOWN_TYPE = "The memory contains data of an unknown image type"
 PERMANENT = 1
+# The vendor's fixed order of body keys (real answers: `scene,multiobject,pedestrian` came back
+# `multiobject, scene, pedestrian`). object2 sits right after object: under `object_labels` by default,
+# its entries follow object's.
+MODE_ORDER = ("object", "object2", "multiobject", "scene", "car_number", "pedestrian", "selfie")
+OBJECT2_SHARED = "object_labels"
 
 
-def result_key(mode: str) -> str:
-    return f"{mode}_labels"
+def result_key(mode: str, object2_key: str = OBJECT2_SHARED) -> str:
+    """The body key that answers `mode`: `<mode>_labels`, except object2 (`object_labels` by default)."""
+    return object2_key if mode == "object2" else f"{mode}_labels"
 
 
 def image_result(
@@ -39,7 +46,7 @@ def image_result(
 
 
 def shuffled(images: Sequence[Image]) -> list[Image]:
-    """The images in an order drawn from their contents: reproducible, but not meta's."""
+    """The images in an order drawn from their contents: reproducible, but neither meta's nor the parts'."""
     order = list(images)
     draw = rules.Draw("order", *(f"{image.name}:{image.sha256}" for image in images))
     for index in range(len(order) - 1, 0, -1):
@@ -48,25 +55,61 @@ def shuffled(images: Sequence[Image]) -> list[Image]:
     return order
 
 
+def ordered(images: Sequence[Image], order: str) -> list[Image]:
+    """The images in the order their results are listed: `parts` (the body's order, as the real service
+    answers), `meta` (meta.images), or `shuffle` (reproducible)."""
+    if order == "shuffle":
+        return shuffled(images)
+    if order == "meta":
+        return list(images)
+    return sorted(images, key=lambda image: image.part.index)
+
+
+def body_modes(modes: Iterable[str]) -> list[str]:
+    """The requested modes in the vendor's key order."""
+    asked = set(modes)
+    return [mode for mode in MODE_ORDER if mode in asked]
+
+
 def detect_body(
     images: Sequence[Image],
     modes: Sequence[str],
     fixtures: FixtureSet,
     *,
-    image_errors: Mapping[str, tuple[int, str]] | None = None,
-    shuffle: bool = False,
+    image_errors: ImageErrors | None = None,
+    order: str = "parts",
+    object2_key: str = OBJECT2_SHARED,
 ) -> dict[str, list[dict[str, Any]]]:
     """The `body` of the success envelope; a fixture's `request_error` fails the whole request.
 
-    `image_errors` are scripted per-image faults by image name: they win over fixtures and rules.
+    `image_errors` are scripted per-image faults by image name, each for some or all modes: they win over
+    fixtures and rules. Keys come in the vendor's order; `object2` answers under `object2_key`.
     """
-    faults = image_errors or {}
+    faults = image_errors or ImageErrors()
     found = {image.name: fixtures.find(image.sha256, image.name, image.filename) for image in images}
     for fixture in found.values():
         if fixture is not None and fixture.request_error is not None:
             raise ScriptedError(*fixture.request_error)
-    ordered = shuffled(images) if shuffle else images
-    return {
-        result_key(mode): [image_result(image, found[image.name], mode, faults.get(image.name)) for image in ordered]
-        for mode in modes
-    }
+    listed = ordered(images, order)
+    body: dict[str, list[dict[str, Any]]] = {}
+    for mode in body_modes(modes):
+        results = [image_result(image, found[image.name], mode, faults.error(image.name, mode)) for image in listed]
+        body.setdefault(result_key(mode, object2_key), []).extend(results)
+    return body
+
+
+def mode_results(
+    body: Mapping[str, Sequence[dict[str, Any]]],
+    mode: str,
+    modes: Iterable[str],
+    *,
+    object2_key: str = OBJECT2_SHARED,
+) -> list[dict[str, Any]]:
+    """One mode's entries in a success body of a request that asked for `modes`: its key's list, or, when
+    `object` and `object2` share `object_labels`, that mode's half of it (object's entries come first)."""
+    results = list(body.get(result_key(mode, object2_key), []))
+    asked = set(modes)
+    if mode in ("object", "object2") and object2_key == OBJECT2_SHARED and {"object", "object2"} <= asked:
+        half = len(results) // 2
+        return results[:half] if mode == "object" else results[half:]
+    return results

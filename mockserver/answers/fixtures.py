@@ -58,6 +58,9 @@ class FixtureFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: str = ""
+    source: dict[str, Any] | str | None = Field(
+        None, description="Where the answer was recorded (free form: repository, commit, path, url, note)."
+    )
     match: Match
     answers: dict[str, dict[str, Any]] = Field(default_factory=dict)
     request_error: RequestError | None = None

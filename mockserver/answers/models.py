@@ -75,13 +75,16 @@ class PlateType(_Strict):
 
 class CarNumberLabel(_Strict):
     """A label of mode car_number: the plate as read in Latin letters (eng) and, for a Russian plate, in
-    Cyrillic (rus); a foreign plate has `rus` "" (real answers: `MA77K0S`, `K777`)."""
+    Cyrillic (rus); a foreign plate has `rus` "" (real answers: `MA77K0S`, `K777`). Older answers carry no
+    `types_prob`: then neither does this."""
 
     eng: str = Field(min_length=1, examples=["C606KY777", "MA77K0S"])
     rus: str = Field(examples=["С606КУ777", ""], description="The plate in Cyrillic; \"\" for a foreign plate.")
     prob: Prob
     coord: Coord
-    types_prob: list[PlateType] = Field(default_factory=list)
+    types_prob: list[PlateType] | None = Field(
+        None, description="Probabilities of ru, cis and eu plates (independent); absent in older answers."
+    )
 
 
 class ModeAnswer(_Strict):
@@ -115,7 +118,8 @@ class ModeAnswer(_Strict):
 
     def _found(self) -> dict[str, Any]:
         labels = getattr(self, "labels", [])
-        return {"labels": [label.model_dump() for label in labels]} if labels else {}
+        # exclude_none: a plate written without `types_prob` is sent without one, as older answers were.
+        return {"labels": [label.model_dump(exclude_none=True) for label in labels]} if labels else {}
 
 
 class ObjectAnswer(ModeAnswer):
@@ -196,13 +200,20 @@ class SelfieResult(SelfieAnswer, _Named):
 
 
 class DetectBody(_Strict):
-    """One key per requested mode; each list has one entry per image of meta.images."""
+    """One key per requested mode, in the vendor's fixed order (not the request's); each list has one entry
+    per image of meta.images, in the order the image parts came in the body.
+
+    `object2` answers under `object_labels`, as independent clients expect (the vendor's OpenAPI lists no
+    `object2_labels`); when both `object` and `object2` are asked, `object_labels` holds every image's
+    `object` entry, then every image's `object2` entry (unverified). With the setting
+    `object2_key=object2_labels`, `object2` answers under its own key instead.
+    """
 
     object_labels: list[ObjectResult] | None = None
-    object2_labels: list[ObjectResult] | None = None
+    object2_labels: list[ObjectResult] | None = Field(None, description="Only with object2_key=object2_labels.")
+    multiobject_labels: list[ObjectResult] | None = None
     scene_labels: list[SceneResult] | None = None
     car_number_labels: list[CarNumberResult] | None = None
-    multiobject_labels: list[ObjectResult] | None = None
     pedestrian_labels: list[PedestrianResult] | None = None
     selfie_labels: list[SelfieResult] | None = None
 

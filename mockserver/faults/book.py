@@ -7,9 +7,10 @@ winning the answer:
 2. faults of the request's session (`match.session` equal to its `X-Mock-Session`);
 3. global faults (no session), oldest first.
 
-Latency faults all add up; image faults apply per image (the first that fires for an image wins) and
-only when no request-level fault (envelope, gateway, transport) won. A fault only counts a request
-(`after`, `times`, `probability`) when it is actually consulted, so a shadowed fault keeps its turns.
+Latency faults all add up; image faults apply per image and mode (the first that fires for an image,
+among those covering the mode, wins) and only when no request-level fault (envelope, gateway, transport)
+won. A fault only counts a request (`after`, `times`, `probability`) when it is actually consulted, so a
+shadowed fault keeps its turns.
 """
 
 from __future__ import annotations
@@ -78,6 +79,9 @@ class Armed:
                 return False
             if spec.position is not None and spec.position >= len(facts.names):
                 return False
+            # A fault for modes the request does not ask for would change nothing: it keeps its turns.
+            if spec.modes is not None and not set(spec.modes) & set(facts.modes):
+                return False
         return True
 
     def fires(self) -> bool:
@@ -101,13 +105,28 @@ class Armed:
         }
 
 
+class ImageErrors(dict[str, list[tuple[frozenset[str] | None, int, str]]]):
+    """Per-image errors by image name: each with the modes it fails (None: every mode) and its status and
+    text. For one image and mode, the first error added that covers the mode wins."""
+
+    def add(self, name: str, modes: frozenset[str] | None, status: int, text: str) -> None:
+        self.setdefault(name, []).append((modes, status, text))
+
+    def error(self, name: str, mode: str) -> tuple[int, str] | None:
+        """The status and text that image `name` answers in `mode`, if a fault fails it there."""
+        for modes, status, text in self.get(name, ()):
+            if modes is None or mode in modes:
+                return status, text
+        return None
+
+
 @dataclass
 class Decision:
     """What the faults do to one request."""
 
     action: EnvelopeFault | GatewayFault | TransportFault | None = None
     delay: float = 0.0
-    image_errors: dict[str, tuple[int, str]] = field(default_factory=dict)
+    image_errors: ImageErrors = field(default_factory=ImageErrors)
     applied: list[Armed] = field(default_factory=list)
 
 
@@ -231,7 +250,8 @@ class FaultBook:
             for item in matching:
                 if isinstance(item.spec, ImageFault) and item.fires():
                     spec = item.spec
+                    modes = frozenset(spec.modes) if spec.modes is not None else None
                     for name in _targets(item, facts.names):
-                        decision.image_errors.setdefault(name, (spec.status, spec.text))
+                        decision.image_errors.add(name, modes, spec.status, spec.text)
                     decision.applied.append(item)
         return decision

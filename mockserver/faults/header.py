@@ -7,12 +7,14 @@ The keys name the fields of the fault model (`faults.py`); the first of these ke
     transport=reset|close|truncate|malformed_json|dribble|hang   [keep-bytes=N chunk-bytes=N interval=MS]
     gateway=429|502|503|504                                      [retry-after=S body=HTML]
     latency=MS | latency=MIN..MAX | latency=lognormal:MEDIAN[:SIGMA]   [per-image=MS]
-    status=1|2 with image=NAME | position=N | share=P (or none: every image)   [error=TEXT]
+    status=1|2 with image=NAME | position=N | share=P (or none: every image)   [error=TEXT modes=M|M...]
     status=NNN                                                   [body=TEXT]
 
-and on any fault: mode=M (only if the request asks for mode M), probability=P, seed=N. Values are
+`modes` limits an image error to those modes (`|` between them); without it the image fails in every mode.
+On any fault: mode=M (only if the request asks for mode M), probability=P, seed=N. Values are
 percent-decoded, so a body may carry `%2C` (,) and `%3B` (;). Examples:
-`X-Mock-Fault: status=500`, `X-Mock-Fault: image=file_1;status=2`, `X-Mock-Fault: latency=300, status=503`.
+`X-Mock-Fault: status=500`, `X-Mock-Fault: image=file_1;status=2`, `X-Mock-Fault: latency=300, status=503`,
+`X-Mock-Fault: image=file_0;status=1;modes=object2`.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ _FIELDS = {
     "per-image": "per_image_ms",
 }
 _WHEN = {"probability", "seed"}
-_KNOWN = _INTS | _FLOATS | {"body", "error", "image", "transport", "latency", "mode"}
+_KNOWN = _INTS | _FLOATS | {"body", "error", "image", "transport", "latency", "mode", "modes"}
+MODES_SEPARATOR = "|"
 
 
 def _number(key: str, value: str) -> int | float:
@@ -71,7 +74,7 @@ def _type(pairs: dict[str, str]) -> str:
         return "gateway"
     if "latency" in pairs or "per-image" in pairs:
         return "latency"
-    if pairs.keys() & {"image", "position", "share", "error"} or pairs.get("status") in IMAGE_STATUSES:
+    if pairs.keys() & {"image", "position", "share", "error", "modes"} or pairs.get("status") in IMAGE_STATUSES:
         return "image_error"
     if "status" in pairs:
         return "envelope"
@@ -102,6 +105,8 @@ def parse_fault(text: str) -> Fault:
             document["action"] = value
         elif key == "mode":
             document["match"] = {"mode": value}
+        elif key == "modes":
+            document["modes"] = [mode.strip() for mode in value.split(MODES_SEPARATOR)]
         elif key in _WHEN:
             document["when"][key] = _number(key, value)
         else:

@@ -4,7 +4,8 @@ One model, reachable three ways (a scenario file, the admin API, the `X-Mock-Fau
 is one JSON object; its `type` says what happens:
 
     envelope     the whole request answers {"status": <status>, "body": <body>}      (e.g. 500)
-    image_error  chosen images answer {"status": 1|2, "error": <error>} in every mode (the rest answer)
+    image_error  chosen images answer {"status": 1|2, "error": <error>} in every mode, or only in `modes`
+                 (the rest answer)
     gateway      a proxy's HTML page with HTTP 429/502/503/504 (429 and 503 with Retry-After)
     latency      the answer comes late: fixed, uniform or log-normal, plus a cost per image
     transport    the connection misbehaves: reset, close, truncate, malformed_json, dribble, hang
@@ -30,6 +31,8 @@ GATEWAY_REASONS = {
 }
 IMAGE_ERRORS = {1: "permanent error", 2: "internal error: image crc mismatch"}
 TRANSPORT_ACTIONS = ("reset", "close", "truncate", "malformed_json", "dribble", "hang")
+# The modes of detect/meta.py's MODES, spelled out so the JSON Schema lists them.
+ModeName = Literal["object", "object2", "scene", "car_number", "multiobject", "pedestrian", "selfie"]
 
 
 def _not_null(value: object) -> object:
@@ -125,7 +128,8 @@ class EnvelopeFault(_Fault):
 
 
 class ImageFault(_Fault):
-    """Some images fail in every mode; the others are answered as usual."""
+    """Some images fail in every mode, or only in `modes` (the real service has failed an image in object2
+    while object succeeded); the other images and modes are answered as usual."""
 
     model_config = ConfigDict(json_schema_extra=_schema_rules(_exclusive(("image",), ("position",), ("share",))))
 
@@ -135,6 +139,9 @@ class ImageFault(_Fault):
     image: Absent[str] = Field(None, description="The image of this name.")
     position: Absent[Index] = Field(None, description="The image at this position of meta.images (from 0).")
     share: Absent[Share] = Field(None, description="Each image fails with this probability.")
+    modes: Absent[Annotated[list[ModeName], Field(min_length=1)]] = Field(
+        None, description="Fail the image only in these modes (default: every mode the request asks for)."
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> ImageFault:

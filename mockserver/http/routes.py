@@ -65,7 +65,8 @@ async def detect(request: Request) -> Response:
         meta.modes,
         runtime.fixtures.current,
         image_errors=decision.image_errors,
-        shuffle=settings.result_order == "shuffle",
+        order=settings.result_order,
+        object2_key=settings.object2_key,
     )
     exchange.answered(200)
     answer = envelope_response(200, body, http_status=settings.http_status)
