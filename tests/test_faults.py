@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
-from typing import Any
+from pathlib import Path
+from typing import Any, get_args
 
 import httpx
 import pytest
 from support import FormPart, image_part, in_process, meta_part, post_detect
 
+from mockserver.answers.compose import mode_results
+from mockserver.detect.meta import MODES
 from mockserver.faults.book import FAULT_ADAPTER, FaultBook, RequestFacts
 from mockserver.faults.header import parse_header
-from mockserver.faults.model import EnvelopeFault, GatewayFault, ImageFault, LatencyFault, TransportFault
+from mockserver.faults.model import (
+    EnvelopeFault,
+    GatewayFault,
+    ImageFault,
+    LatencyFault,
+    ModeName,
+    TransportFault,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -72,6 +83,49 @@ async def test_fault_image_error_targets(fault: dict[str, Any], expected: list[i
     failed = [entry for entry in document["body"]["object_labels"] if entry["status"] == 2]
     assert all(entry == {"status": 2, "name": entry["name"], "error": "internal error: image crc mismatch"}
                for entry in failed)
+
+
+ONLY_OBJECT2 = {"type": "image_error", "image": "file_1", "status": 1, "error": "model failed", "modes": ["object2"]}
+ONLY_OBJECT2_HEADER = "image=file_1;status=1;error=model failed;modes=object2"
+
+
+@pytest.mark.parametrize("way", ["scenario", "admin", "header"])
+async def test_fault_image_error_limited_to_modes(way: str, tmp_path: Path) -> None:
+    # The real service has failed an image in object2 while object succeeded: one image, one mode.
+    scenario = tmp_path / "object2.json"
+    scenario.write_text(json.dumps({"faults": [ONLY_OBJECT2]}))
+    modes = ("object", "object2", "scene")
+    async with in_process(scenario=scenario if way == "scenario" else None) as client:
+        if way == "admin":
+            await arm(client, ONLY_OBJECT2)
+        headers = {"x-mock-fault": ONLY_OBJECT2_HEADER} if way == "header" else None
+        found = (await post_detect(client, batch(modes=modes), headers=headers)).json()["body"]
+    assert [entry["status"] for entry in mode_results(found, "object2", modes)] == [0, 1, 0, 0]
+    assert mode_results(found, "object2", modes)[1] == {"status": 1, "name": "file_1", "error": "model failed"}
+    assert [entry["status"] for entry in mode_results(found, "object", modes)] == [0, 0, 0, 0]
+    assert [entry["status"] for entry in found["scene_labels"]] == [0, 0, 0, 0]
+
+
+def test_fault_image_error_modes_first_covering_fault_wins() -> None:
+    book = FaultBook([
+        ImageFault(image="file_0", status=1, error="plates", modes=["car_number"]),
+        ImageFault(image="file_0", status=2, error="everything"),
+    ])
+    errors = book.decide(RequestFacts(None, "t", ("car_number", "scene"), tuple(NAMES))).image_errors
+    assert errors.error("file_0", "car_number") == (1, "plates")
+    assert errors.error("file_0", "scene") == (2, "everything")
+    assert errors.error("file_1", "scene") is None
+
+
+def test_fault_image_error_modes_not_asked_keeps_turns() -> None:
+    book = FaultBook([ImageFault(position=0, modes=["object2"], when={"times": 1})])
+    assert not book.decide(RequestFacts(None, "t", ("object",), tuple(NAMES))).applied
+    assert book.decide(RequestFacts(None, "t", ("object", "object2"), tuple(NAMES))).applied
+    assert not book.decide(RequestFacts(None, "t", ("object2",), tuple(NAMES))).applied
+
+
+def test_fault_mode_names_are_the_servers_modes() -> None:
+    assert get_args(ModeName) == MODES
 
 
 async def test_fault_image_error_random_share_is_seeded() -> None:
@@ -280,6 +334,8 @@ async def test_fault_session_clear_leaves_others() -> None:
         ("position=0;status=1;error=bad", ImageFault(type="image_error", status=1, position=0, error="bad")),
         ("share=0.5;status=2;seed=7", ImageFault(type="image_error", status=2, share=0.5, when={"seed": 7})),
         ("status=2", ImageFault(type="image_error", status=2)),
+        ("image=a;status=1;modes=object2|car_number",
+         ImageFault(type="image_error", status=1, image="a", modes=["object2", "car_number"])),
         ("gateway=429;retry-after=5", GatewayFault(type="gateway", status=429, retry_after=5)),
         ("latency=300", LatencyFault(type="latency", ms=300)),
         ("latency=100..300;per-image=5", LatencyFault(type="latency", min_ms=100, max_ms=300, per_image_ms=5)),
@@ -312,6 +368,8 @@ def test_fault_header_several() -> None:
         ("transport=explode", "action: Input should be"),
         ("gateway=500", "status: Input should be 429, 502, 503 or 504"),
         ("image=a;position=1;status=2", "choose one of image, position, share"),
+        ("image=a;status=2;modes=faces", "modes.0: Input should be 'object'"),
+        ("status=2;modes=", "modes.0: Input should be 'object'"),
         ("latency=100..", "latency must be a number, not ''"),
         ("latency=100;median-ms=5", "unknown key 'median-ms'"),
         ("status=500;probability=2", "when.probability: Input should be less than or equal to 1"),

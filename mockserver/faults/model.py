@@ -17,10 +17,10 @@ with `probability` p drawn from `seed` (the same seed gives the same sequence of
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from pydantic.json_schema import SkipJsonSchema
+from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
 
 GATEWAY_STATUSES = (429, 502, 503, 504)
 GATEWAY_REASONS = {
@@ -139,9 +139,12 @@ class ImageFault(_Fault):
     image: Absent[str] = Field(None, description="The image of this name.")
     position: Absent[Index] = Field(None, description="The image at this position of meta.images (from 0).")
     share: Absent[Share] = Field(None, description="Each image fails with this probability.")
-    modes: Absent[Annotated[list[ModeName], Field(min_length=1)]] = Field(
-        None, description="Fail the image only in these modes (default: every mode the request asks for)."
-    )
+    # Not `Absent`: its union would name itself in error places (`modes.list[literal[...]].0`).
+    modes: Annotated[
+        Annotated[list[ModeName], Field(min_length=1)] | None,
+        BeforeValidator(_not_null),
+        WithJsonSchema({"type": "array", "items": {"enum": list(get_args(ModeName))}, "minItems": 1}),
+    ] = Field(None, description="Fail the image only in these modes (default: every mode the request asks for).")
 
     @model_validator(mode="after")
     def _one_target(self) -> ImageFault:
