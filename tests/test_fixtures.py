@@ -21,6 +21,7 @@ pytestmark = pytest.mark.anyio
 
 SHIPPED = default_fixtures_dir()
 LABELS = {"labels": [{"eng": "Cat", "rus": "Кошка", "prob": 0.9, "coord": [1, 2, 30, 20]}]}
+PLATE = {"eng": "MA77K0S", "rus": "", "prob": 0.7194, "coord": [346, 111, 356, 115]}
 
 
 async def detect(folder: Path | None, parts: list[FormPart], **settings: Any) -> httpx.Response:
@@ -161,6 +162,21 @@ async def test_fixtures_every_mode_kind(tmp_path: Path) -> None:
     assert found["scene_labels"][0] == {"status": 0, "name": "file_0"}
 
 
+@pytest.mark.parametrize(
+    "plate",
+    [
+        PLATE,  # a foreign plate, as the real service lists it, from an older answer without types_prob
+        {**PLATE, "types_prob": [{"type": "ru", "prob": 0.3256}, {"type": "cis", "prob": 0.9272}]},
+        {**PLATE, "rus": "", "types_prob": [{"type": "rus", "prob": 0.01}]},  # `rus` as the docs spell it
+        {**PLATE, "types_prob": []},
+    ],
+)
+async def test_fixtures_plate_comes_back_as_written(tmp_path: Path, plate: dict[str, Any]) -> None:
+    write(tmp_path, "plate.json", {"match": {"name": "file_0"}, "answers": {"car_number": {"labels": [plate]}}})
+    found = (await detect(tmp_path, [image_part(), meta_part(["car_number"])])).json()["body"]
+    assert json.dumps(found["car_number_labels"][0]["labels"]) == json.dumps([plate])
+
+
 BROKEN = [
     ("not-json", "{", "line 1 column 2", "not JSON"),
     ("no-match", {"answers": {"object": LABELS}}, "match", "Field required"),
@@ -187,6 +203,18 @@ BROKEN = [
     ("missing-image", {"match": {"image": "nope.jpg"}, "answers": {"object": LABELS}}, "match.image", "cannot read"),
     ("request-status", {"match": {"name": "a"}, "request_error": {"status": 200, "body": "x"}},
      "request_error.status", "greater than or equal to 400"),
+    ("plate-type-typo", {"match": {"name": "a"}, "answers": {"car_number": {"labels": [
+        {**PLATE, "types_prob": [{"type": "ro", "prob": 0.5}]}]}}},
+     "answers.car_number.labels[0].types_prob[0].type", "Input should be 'ru', 'rus', 'cis' or 'eu'"),
+    ("plate-types-null", {"match": {"name": "a"}, "answers": {"car_number": {"labels": [
+        {**PLATE, "types_prob": None}]}}}, "answers.car_number.labels[0].types_prob", "must not be null"),
+    ("plate-prob-text", {"match": {"name": "a"}, "answers": {"car_number": {"labels": [
+        {**PLATE, "prob": "high"}]}}}, "answers.car_number.labels[0].prob", "valid number"),
+    ("object-rus-empty", {"match": {"name": "a"}, "answers": {"object": {"labels": [
+        {"eng": "Cat", "rus": "", "prob": 0.5, "coord": [0, 0, 5, 5]}]}}},
+     "answers.object.labels[0].rus", "at least 1 character"),
+    ("source-number", {"match": {"name": "a"}, "source": 5, "answers": {"object": LABELS}}, "source",
+     "must be an object"),
 ]
 
 

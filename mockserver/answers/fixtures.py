@@ -16,7 +16,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..detect.images import ImageInfo, sniff
 from ..detect.meta import MODES
@@ -58,12 +58,22 @@ class FixtureFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: str = ""
-    source: dict[str, Any] | str | None = Field(
-        None, description="Where the answer was recorded (free form: repository, commit, path, url, note)."
+    # Checked by hand: a union would name its members in the error's place (`source.dict[str,any]`).
+    source: Any = Field(
+        None, description="Where the answers were recorded: an object (e.g. repo, commit, path, url, note), a "
+        "list of them, or a text."
     )
     match: Match
     answers: dict[str, dict[str, Any]] = Field(default_factory=dict)
     request_error: RequestError | None = None
+
+    @field_validator("source")
+    @classmethod
+    def _source(cls, value: Any) -> Any:
+        listed = value if isinstance(value, list) else [value]
+        if value is not None and not all(isinstance(item, dict | str) for item in listed):
+            raise ValueError("must be an object, a list of objects or a text")
+        return value
 
     @model_validator(mode="after")
     def _something(self) -> FixtureFile:

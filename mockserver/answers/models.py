@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, model_validator
 
 Prob = Annotated[float, Field(ge=0, le=1, description="Confidence, 0..1.")]
+
+
+def _not_null(value: object) -> object:
+    if value is None:
+        raise ValueError("must not be null: leave the field out instead")
+    return value
 
 
 def _box(coord: list[int]) -> list[int]:
@@ -82,7 +88,8 @@ class CarNumberLabel(_Strict):
     rus: str = Field(examples=["С606КУ777", ""], description="The plate in Cyrillic; \"\" for a foreign plate.")
     prob: Prob
     coord: Coord
-    types_prob: list[PlateType] | None = Field(
+    # Absent, not null: None only stands for "left out", and a left-out types_prob is not sent.
+    types_prob: Annotated[list[PlateType] | None, BeforeValidator(_not_null)] = Field(
         None, description="Probabilities of ru, cis and eu plates (independent); absent in older answers."
     )
 
