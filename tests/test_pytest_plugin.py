@@ -41,6 +41,34 @@ def test_plugin_fixture_serves_a_user_test(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
 
 
+def test_plugin_results_finds_each_modes_entries(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        f"""
+        import pytest
+        from pathlib import Path
+
+        IMAGES = {{"file_0": Path({str(STREET)!r}).read_bytes(), "file_1": b"placeholder"}}
+
+        def test_shared_key(detect_mock):
+            both = detect_mock.detect(IMAGES, ["object2", "object", "scene"])
+            assert list(both.json()["body"]) == ["object_labels", "scene_labels"]
+            for mode in ("object", "object2", "scene"):
+                assert [entry["name"] for entry in detect_mock.results(both, mode)] == ["file_0", "file_1"]
+            alone = detect_mock.detect(IMAGES, ["object2"])
+            assert detect_mock.results(alone, "object2") == detect_mock.results(both, "object2")
+            assert detect_mock.results(alone, "object2") != detect_mock.results(both, "object")
+
+        @pytest.mark.detect_mock(object2_key="object2_labels")
+        def test_own_key(detect_mock):
+            both = detect_mock.detect(IMAGES, ["object2", "object"])
+            assert list(both.json()["body"]) == ["object_labels", "object2_labels"]
+            assert detect_mock.results(both, "object2") == both.json()["body"]["object2_labels"]
+        """,
+    )
+    result.assert_outcomes(passed=2)
+
+
 def test_plugin_faults_do_not_leak_between_tests(pytester: pytest.Pytester) -> None:
     result = run(
         pytester,

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 from support import BOUNDARY, QUERY, URL, ServerProcess, body, content_type, image_part, meta_part
 
+from mockserver.answers.compose import mode_results
 from mockserver.detect.meta import MODES
 
 FOUR_MIB = 4 * 1024 * 1024
@@ -63,7 +64,7 @@ def test_server_large_batch_in_bounded_memory() -> None:
     document = response.json()
     assert response.status_code == 200 and document["status"] == 200
     for mode in MODES:
-        entries = document["body"][f"{mode}_labels"]
+        entries = mode_results(document["body"], mode, MODES)
         assert [entry["name"] for entry in entries] == [f"file_{index}" for index in range(COUNT)]
         assert all(entry["status"] == 0 for entry in entries)
     print(f"100 × 4 MiB: {elapsed:.2f} s, server peak RSS {before / 2**20:.1f} → {after / 2**20:.1f} MiB")

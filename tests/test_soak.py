@@ -28,6 +28,7 @@ import psutil
 from PIL import Image
 from support import URL, FormPart, ServerProcess, body, content_type, image_bytes, image_part, meta_part
 
+from mockserver.answers.compose import body_modes, mode_results, result_key
 from mockserver.detect.meta import MODES
 
 CLIENTS = 32
@@ -105,7 +106,7 @@ def reference(server: ServerProcess) -> Reference:
                                    content=content)
             assert response.status_code == 200, response.text
             document = response.json()["body"]
-            entries = {mode: document[f"{mode}_labels"][0] for mode in MODES}
+            entries = {mode: mode_results(document, mode, MODES)[0] for mode in MODES}
             answers.append({mode: {k: v for k, v in e.items() if k != "name"} for mode, e in entries.items()})
     return answers
 
@@ -169,7 +170,7 @@ def plan(session: Session, index: int, kind: str, ref: Reference) -> Planned:
         errors.setdefault("file_2", (1, f"{session.name} image fault"))
         faults.add(session.image_fault)
     answer: dict[str, list[dict[str, Any]]] = {}
-    for mode in dict.fromkeys(modes):
+    for mode in body_modes(modes):
         entries = []
         for name, pick in zip(names, picks, strict=True):
             if name in errors:
@@ -177,7 +178,7 @@ def plan(session: Session, index: int, kind: str, ref: Reference) -> Planned:
                 entries.append({"status": status, "name": name, "error": error})
             else:
                 entries.append({"name": name, **ref[pick][mode]})
-        answer[f"{mode}_labels"] = entries
+        answer.setdefault(result_key(mode), []).extend(entries)
     return Planned(kind, headers, content, 200, envelope(200, answer), meta, journal_parts, faults)
 
 

@@ -101,15 +101,23 @@ def detect_body(
 def mode_results(
     body: Mapping[str, Sequence[dict[str, Any]]],
     mode: str,
-    modes: Iterable[str],
+    modes: Iterable[str] | None = None,
     *,
     object2_key: str = OBJECT2_SHARED,
 ) -> list[dict[str, Any]]:
     """One mode's entries in a success body of a request that asked for `modes`: its key's list, or, when
-    `object` and `object2` share `object_labels`, that mode's half of it (object's entries come first)."""
+    `object` and `object2` share `object_labels`, that mode's half of it (object's entries come first).
+
+    Without `modes`, both were asked when `object_labels` names an image twice (meta's names are unique).
+    """
     results = list(body.get(result_key(mode, object2_key), []))
-    asked = set(modes)
-    if mode in ("object", "object2") and object2_key == OBJECT2_SHARED and {"object", "object2"} <= asked:
-        half = len(results) // 2
-        return results[:half] if mode == "object" else results[half:]
-    return results
+    if mode not in ("object", "object2") or object2_key != OBJECT2_SHARED:
+        return results
+    if modes is not None:
+        both = {"object", "object2"} <= set(modes)
+    else:
+        both = len({entry.get("name") for entry in results}) < len(results)
+    if not both:
+        return results
+    half = len(results) // 2
+    return results[:half] if mode == "object" else results[half:]

@@ -26,6 +26,13 @@ filename) and one part per image, named as in `meta.images` (JPEG, PNG or TIFF, 
 the format is read from the bytes). Parts may come in any order; parts that `meta` does not list are
 ignored.
 
+A processed request answers one key per requested mode, in the vendor's fixed order (`object_labels`,
+`multiobject_labels`, `scene_labels`, `car_number_labels`, `pedestrian_labels`, `selfie_labels`), each
+with one entry per image in the order the image parts came in the body (setting `result_order`).
+`object2` answers under `object_labels`, after the `object` entries when both are asked (setting
+`object2_key=object2_labels` gives it its own key). `labels` is left out when nothing was found; a
+foreign plate has `rus` ""; `types_prob` types are `ru`, `cis`, `eu`.
+
 Every answer is the vendor's envelope. Request checks run in a fixed order and the first failure
 answers with status 400 or 403 and a short text in `body` (see the project's README). The HTTP status
 mirrors the envelope's status, unless the server runs with `http_status=always_200`, when every

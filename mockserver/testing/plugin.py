@@ -8,7 +8,8 @@
 
 Fixtures:
 - `detect_mock` (each test): a clean server (faults and journal reset before the test) with its `url`,
-  `detect_url`, a ready `client` (httpx.Client), the `settings`, and typed helpers (`MockControl`).
+  `detect_url`, a ready `client` (httpx.Client), the `settings`, typed helpers (`MockControl`), `detect()`
+  and `results(response, mode)` (one mode's entries, wherever the body keeps them).
 - `detect_mock_server` (the session): the running `MockServer` with default settings.
 - `detect_mock_transport` (each test): an `httpx.ASGITransport` of a fresh in-process app, for clients
   built on httpx that can take a transport.
@@ -29,6 +30,7 @@ import httpx
 import pytest
 
 from ..admin.client import MockControl
+from ..answers.compose import mode_results
 from ..app import create_app
 from ..http.routes import DETECT_PATH
 from ..http.server import MockServer
@@ -79,6 +81,12 @@ class DetectMock(MockControl):
         ]
         files.append(("meta", (None, json.dumps(meta), "application/json")))
         return self.client.post(url or self.detect_url, files=files, headers=dict(headers or {}))
+
+    def results(self, response: httpx.Response, mode: str) -> list[dict[str, Any]]:
+        """One mode's per-image entries of a detect answer, wherever the server put them: `object2` answers
+        under `object_labels` (after `object`'s entries when both were asked) unless the settings say
+        `object2_key="object2_labels"`. Entries come in the order of the image parts."""
+        return mode_results(response.json()["body"], mode, object2_key=self.settings.object2_key)
 
     def close(self) -> None:
         self.client.close()
