@@ -36,6 +36,11 @@ PRECEDENCE = [
     ([], {"MOCKSERVER_LOG_LEVEL": "debug"}, "log_level", "debug"),
     ([], {"MOCKSERVER_TOKENS_FILE": "/etc/tokens"}, "tokens_file", Path("/etc/tokens")),
     ([], {"MOCKSERVER_HOST": "0.0.0.0"}, "host", "0.0.0.0"),
+    ([], {}, "result_order", "parts"),
+    (["--result-order", "shuffle"], {"MOCKSERVER_RESULT_ORDER": "meta"}, "result_order", "shuffle"),
+    ([], {}, "object2_key", "object_labels"),
+    ([], {"MOCKSERVER_OBJECT2_KEY": "object2_labels"}, "object2_key", "object2_labels"),
+    (["--object2-key", "object_labels"], {"MOCKSERVER_OBJECT2_KEY": "object2_labels"}, "object2_key", "object_labels"),
 ]
 
 
