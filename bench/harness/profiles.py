@@ -104,8 +104,12 @@ def probe(server: RunningServer, body: Body) -> str:
         return f"probe answered HTTP {status}: {answer[:200]!r}"
     if server.spec.kind == "mockserver":
         document = json.loads(answer)
-        results = document.get("body", {}).get(f"{body.spec.modes[0]}_labels", [])
-        if document.get("status") != 200 or len(results) != body.spec.count:
+        first = body.spec.modes[0]
+        # object2 answers under object_labels, after object's entries when both are asked (README).
+        key = "object_labels" if first == "object2" else f"{first}_labels"
+        shared = first in ("object", "object2") and {"object", "object2"} <= set(body.spec.modes)
+        results = document.get("body", {}).get(key, [])
+        if document.get("status") != 200 or len(results) != body.spec.count * (2 if shared else 1):
             return f"probe got an unexpected envelope: {answer[:200]!r}"
     return ""
 
