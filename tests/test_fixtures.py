@@ -215,6 +215,19 @@ BROKEN = [
      "answers.object.labels[0].rus", "at least 1 character"),
     ("source-number", {"match": {"name": "a"}, "source": 5, "answers": {"object": LABELS}}, "source",
      "must be an object"),
+    # Wrong types are typos too: a quoted number or a `"yes"` would otherwise be sent as something else.
+    ("prob-quoted", {"match": {"name": "a"}, "answers": {"scene": {"labels": [
+        {"eng": "A", "rus": "Б", "prob": "0.5"}]}}}, "answers.scene.labels[0].prob", "valid number"),
+    ("prob-bool", {"match": {"name": "a"}, "answers": {"scene": {"labels": [
+        {"eng": "A", "rus": "Б", "prob": True}]}}}, "answers.scene.labels[0].prob", "valid number"),
+    ("selfie-yes", {"match": {"name": "a"}, "answers": {"selfie": {"prob": 0.5, "is_selfie": "yes"}}},
+     "answers.selfie.is_selfie", "valid boolean"),
+    ("count-quoted", {"match": {"name": "a"}, "answers": {"pedestrian": {"count_by_density": "157"}}},
+     "answers.pedestrian.count_by_density", "valid integer"),
+    ("status-quoted", {"match": {"name": "a"}, "answers": {"object": {"status": "1", "error": "x"}}},
+     "answers.object.status", "Input should be 0, 1 or 2"),
+    ("request-status-quoted", {"match": {"name": "a"}, "request_error": {"status": "500", "body": "x"}},
+     "request_error.status", "valid integer"),
 ]
 
 

@@ -46,7 +46,7 @@ class Match(BaseModel):
 
 
 class RequestError(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     status: int = Field(ge=400, le=599)
     body: str = Field(min_length=1)

@@ -36,7 +36,8 @@ Coord = Annotated[
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: a fixture's `"prob": "0.5"` or `"is_selfie": "yes"` is a typo to report, not a value to convert.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class _Categorised(_Strict):
