@@ -169,12 +169,15 @@ async def test_fixtures_every_mode_kind(tmp_path: Path) -> None:
         {**PLATE, "types_prob": [{"type": "ru", "prob": 0.3256}, {"type": "cis", "prob": 0.9272}]},
         {**PLATE, "rus": "", "types_prob": [{"type": "rus", "prob": 0.01}]},  # `rus` as the docs spell it
         {**PLATE, "types_prob": []},
+        # Whole numbers print as the vendor's Go encoder prints them (`1`, `0`), not `1.0`.
+        {**PLATE, "prob": 1, "types_prob": [{"type": "ru", "prob": 0}, {"type": "eu", "prob": 1}]},
     ],
 )
 async def test_fixtures_plate_comes_back_as_written(tmp_path: Path, plate: dict[str, Any]) -> None:
     write(tmp_path, "plate.json", {"match": {"name": "file_0"}, "answers": {"car_number": {"labels": [plate]}}})
-    found = (await detect(tmp_path, [image_part(), meta_part(["car_number"])])).json()["body"]
-    assert json.dumps(found["car_number_labels"][0]["labels"]) == json.dumps([plate])
+    response = await detect(tmp_path, [image_part(), meta_part(["car_number"])])
+    assert json.dumps(response.json()["body"]["car_number_labels"][0]["labels"]) == json.dumps([plate])
+    assert json.dumps([plate], ensure_ascii=False, separators=(",", ":")).encode() in response.content
 
 
 BROKEN = [

@@ -35,6 +35,16 @@ def test_rules_answers_pinned() -> None:
     assert hashlib.sha256(encoded).hexdigest() == GOLDEN_50_IMAGES
 
 
+@pytest.mark.parametrize(("low", "high"), [(0.0, 0.00004), (0.0, 0.35), (0.85, 0.9999)])
+def test_rules_draw_prob_never_prints_zero(low: float, high: float) -> None:
+    # A confidence rounded to 0.0 would print `0.0`, not the vendor's shortest form, and no real label has 0.
+    draw = rules.Draw("prob", str(low), str(high))
+    for _ in range(200):
+        prob = draw.prob(low, high)
+        assert 0 < prob <= max(high, 0.0001)
+        assert json.dumps(prob) == format(prob, ".4f").rstrip("0")
+
+
 @pytest.mark.parametrize("n", [1, 2, 3, 10, 1000])
 def test_rules_draw_below_in_range(n: int) -> None:
     draw = rules.Draw("range", str(n))

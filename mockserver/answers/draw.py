@@ -15,6 +15,7 @@ T = TypeVar("T")
 
 _UNIT = 1 << 64
 PROB_DECIMALS = 4
+PROB_FLOOR = 10.0**-PROB_DECIMALS  # 0.0001
 
 
 class Draw:
@@ -61,5 +62,6 @@ class Draw:
         return weights[-1][0]
 
     def prob(self, low: float, high: float) -> float:
-        """A confidence in [low, high], with the vendor's 4 decimals."""
-        return round(self.between(low, high), PROB_DECIMALS)
+        """A confidence in [low, high], with the vendor's 4 decimals; never 0, which would print `0.0`
+        (the vendor's encoder writes `0`) and which no recorded label carries."""
+        return max(round(self.between(low, high), PROB_DECIMALS), PROB_FLOOR)
