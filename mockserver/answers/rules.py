@@ -112,7 +112,18 @@ def _own_box(draw: Draw, box: Box, width: int, height: int) -> Box:
     new_top = max(0, min(top + round(draw.between(-dy, dy)), height - 1))
     new_right = min(width, max(right + round(draw.between(-dx, dx)), new_left + 1))
     new_bottom = min(height, max(bottom + round(draw.between(-dy, dy)), new_top + 1))
-    return new_left, new_top, new_right, new_bottom
+    own = new_left, new_top, new_right, new_bottom
+    if own != box:
+        return own
+    # A small person's jitter rounds to nothing: move one edge a pixel, so the box is still the detector's own.
+    nudged = [
+        (left, top, right, bottom + 1), (left, top - 1, right, bottom),
+        (left, top, right + 1, bottom), (left - 1, top, right, bottom),
+        (left, top, right, bottom - 1), (left, top, right - 1, bottom),
+    ]
+    return next(
+        (edges for edges in nudged if 0 <= edges[0] < edges[2] <= width and 0 <= edges[1] < edges[3] <= height), box
+    )
 
 
 def _pedestrians(found: Plan, draw: Draw, width: int, height: int) -> dict[str, Any]:
