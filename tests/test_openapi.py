@@ -55,3 +55,15 @@ async def test_openapi_docs_page(client: httpx.AsyncClient) -> None:
 async def test_openapi_health(client: httpx.AsyncClient) -> None:
     response = await client.get("/health")
     assert response.json() == {"status": "ok", "version": "0.1.0", "fixtures": 0}
+
+
+async def test_openapi_answer_fields_never_null(client: httpx.AsyncClient) -> None:
+    # The server leaves a field out rather than send null (types_prob of older answers, count_by_density and
+    # error where they do not apply): a client generated from the document must not expect null there.
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    shapes = [name for name in schemas if name.endswith(("Label", "Result")) or name == "PlateType"]
+    assert {"CarNumberLabel", "PedestrianResult", "SelfieResult"} <= set(shapes)
+    for name in shapes:
+        for field, schema in schemas[name]["properties"].items():
+            assert {"type": "null"} not in schema.get("anyOf", []), f"{name}.{field}"
+            assert "default" not in schema or schema["default"] is not None, f"{name}.{field}"

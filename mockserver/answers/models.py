@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, model_validator
+from pydantic.config import JsonDict
 
 
 def _as_written(value: float) -> float:
@@ -41,9 +42,27 @@ Coord = Annotated[
 ]
 
 
+def _absent_not_null(schema: JsonDict) -> None:
+    """Describe optional fields as the server sends them: left out, never `null`."""
+    properties = schema.get("properties")
+    for field in properties.values() if isinstance(properties, dict) else ():
+        if not isinstance(field, dict):
+            continue
+        options = field.get("anyOf")
+        if isinstance(options, list) and {"type": "null"} in options:
+            rest = [option for option in options if option != {"type": "null"}]
+            del field["anyOf"]
+            if len(rest) == 1 and isinstance(rest[0], dict):
+                field.update({key: value for key, value in rest[0].items() if key not in field})
+            else:
+                field["anyOf"] = rest
+        if "default" in field and field["default"] is None:
+            del field["default"]
+
+
 class _Strict(BaseModel):
     # strict: a fixture's `"prob": "0.5"` or `"is_selfie": "yes"` is a typo to report, not a value to convert.
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_absent_not_null)
 
 
 class _Categorised(_Strict):
