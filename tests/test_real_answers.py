@@ -128,3 +128,20 @@ def test_real_answers_shipped_fixtures_name_their_sources() -> None:
         for source in sources if isinstance(sources, list) else [sources]:
             assert (EXAMPLES.parent / source["recorded"]).is_file()
             assert source["url"].startswith("https://github.com/vk-cs/docs-public/")
+
+
+def test_real_answers_readme_counts_categories_as_recorded() -> None:
+    # The README cites how many recorded labels carry no category: count them (09 repeats 02, once only).
+    labels = [
+        label
+        for path in FILES
+        if not path.name.startswith("09") and isinstance(body := recorded(path)["response"]["body"], dict)
+        for entries in body.values()
+        for entry in entries
+        for label in entry.get("labels", [])
+        if "eng_categories" in label
+    ]
+    empty = sum(label["eng_categories"] == [] for label in labels)
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    assert f"{empty} of {len(labels)}" in readme
+    assert "35 of 36" not in readme

@@ -2,7 +2,7 @@
 
 The vendor labels everything twice: an English name in Title case (``"Movie Theater"``) and the
 Russian name its own product shows (``"Кинотеатр"``), plus paired category lists (``eng_categories`` /
-``rus_categories``) that are nearly always empty: in the recorded real answers 35 of 36 labels carry
+``rus_categories``) that are nearly always empty: in the recorded real answers 33 of 34 labels carry
 ``[]`` and only ``Plant`` carries ``["Plants"]`` / ``["Растения"]``, so here only plant classes have a
 category. When an image has no fixture, the rules engine picks classes from the tuples below
 deterministically (derived from the image), so the order and contents of every tuple are part of the
