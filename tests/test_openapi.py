@@ -67,3 +67,23 @@ async def test_openapi_answer_fields_never_null(client: httpx.AsyncClient) -> No
         for field, schema in schemas[name]["properties"].items():
             assert {"type": "null"} not in schema.get("anyOf", []), f"{name}.{field}"
             assert "default" not in schema or schema["default"] is not None, f"{name}.{field}"
+
+
+@pytest.mark.parametrize(
+    ("shape", "required"),
+    [
+        ("SuccessEnvelope", {"status", "body", "htmlencoded", "last_modified"}),
+        ("ErrorEnvelope", {"status", "body", "htmlencoded", "last_modified"}),
+        ("DetectBody", set()),
+        ("ObjectResult", {"status", "name"}),  # labels: left out when nothing was found
+        ("PedestrianResult", {"status", "name"}),  # count_by_density: not on an error entry
+        ("SelfieResult", {"status", "name"}),
+        ("ObjectLabel", {"eng", "rus", "eng_categories", "rus_categories", "prob", "coord"}),
+        ("SceneLabel", {"eng", "rus", "eng_categories", "rus_categories", "prob"}),
+        ("PedestrianLabel", {"eng", "rus", "prob", "coord"}),
+        ("CarNumberLabel", {"eng", "rus", "prob", "coord"}),  # types_prob: absent in older answers
+    ],
+)
+async def test_openapi_requires_what_is_always_sent(client: httpx.AsyncClient, shape: str, required: set[str]) -> None:
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    assert set(schemas[shape].get("required", [])) == required

@@ -42,10 +42,17 @@ Coord = Annotated[
 ]
 
 
-def _absent_not_null(schema: JsonDict) -> None:
-    """Describe optional fields as the server sends them: left out, never `null`."""
+# Fields the server leaves out instead of sending: `labels` when nothing was found, and every field whose
+# default is None (types_prob of older answers, count_by_density and error where they do not apply).
+LEFT_OUT_WHEN_EMPTY = ("labels",)
+
+
+def _as_sent(schema: JsonDict) -> None:
+    """Describe the fields as the server sends them: always there unless it leaves them out, never `null`."""
     properties = schema.get("properties")
-    for field in properties.values() if isinstance(properties, dict) else ():
+    required = schema.get("required")
+    optional: set[str] = set(LEFT_OUT_WHEN_EMPTY)
+    for name, field in properties.items() if isinstance(properties, dict) else ():
         if not isinstance(field, dict):
             continue
         options = field.get("anyOf")
@@ -58,11 +65,20 @@ def _absent_not_null(schema: JsonDict) -> None:
                 field["anyOf"] = rest
         if "default" in field and field["default"] is None:
             del field["default"]
+            optional.add(name)
+    if isinstance(required, list):
+        kept = [name for name in required if name not in optional]
+        if kept:
+            schema["required"] = kept
+        else:
+            del schema["required"]
 
 
 class _Strict(BaseModel):
     # strict: a fixture's `"prob": "0.5"` or `"is_selfie": "yes"` is a typo to report, not a value to convert.
-    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_absent_not_null)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, json_schema_serialization_defaults_required=True, json_schema_extra=_as_sent
+    )
 
 
 class _Categorised(_Strict):
