@@ -64,6 +64,18 @@ async def test_fixtures_shipped_image_answered_from_fixture(name: str) -> None:
             assert written.items() <= label.items()
 
 
+@pytest.mark.parametrize("name", ["street", "people"])
+def test_fixtures_shipped_pedestrians_from_their_own_detector(name: str) -> None:
+    # SPEC section 4: the people detector's own boxes and confidences, not copies of multiobject's persons.
+    answers = shipped(f"{name}.json")["answers"]
+    persons = [label for label in answers["multiobject"]["labels"] if label["eng"] == "Person"]
+    walkers = answers["pedestrian"]["labels"]
+    assert len(walkers) == len(persons)
+    assert not {tuple(label["coord"]) for label in walkers} & {tuple(label["coord"]) for label in persons}
+    assert sorted(label["prob"] for label in walkers) != sorted(label["prob"] for label in persons)
+    assert all(0.85 <= label["prob"] <= 0.98 for label in walkers)
+
+
 async def test_fixtures_street_plates() -> None:
     data = (SHIPPED / "images/street.jpg").read_bytes()
     response = await detect(SHIPPED, [image_part("street", data), meta_part(["car_number"], ["street"])])
