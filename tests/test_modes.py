@@ -166,6 +166,13 @@ async def test_modes_object_and_object2_share_object_labels() -> None:
     assert (apart["object_labels"], apart["object2_labels"]) == (alone["object"], alone["object2"])
 
 
+@pytest.mark.parametrize(("asked", "mode"), [(["object2"], "object"), (["object"], "object2"), (["scene"], "object")])
+async def test_modes_results_of_a_mode_not_asked_are_none(asked: list[str], mode: str) -> None:
+    # object_labels answers whichever of object and object2 was asked: the other one found nothing there.
+    found = await detect(many_images(), asked)
+    assert mode_results(found, mode, asked) == []
+
+
 async def test_modes_answer_independent_of_other_modes() -> None:
     images = many_images()
     alone = await detect(images, ["object"])

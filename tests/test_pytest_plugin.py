@@ -58,6 +58,8 @@ def test_plugin_results_finds_each_modes_entries(pytester: pytest.Pytester) -> N
             alone = detect_mock.detect(IMAGES, ["object2"])
             assert detect_mock.results(alone, "object2") == detect_mock.results(both, "object2")
             assert detect_mock.results(alone, "object2") != detect_mock.results(both, "object")
+            assert detect_mock.results(alone, "object") == []
+            assert detect_mock.results(alone, "object", modes=["object"]) == alone.json()["body"]["object_labels"]
 
         @pytest.mark.detect_mock(object2_key="object2_labels")
         def test_own_key(detect_mock):

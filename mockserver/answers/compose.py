@@ -108,8 +108,11 @@ def mode_results(
     """One mode's entries in a success body of a request that asked for `modes`: its key's list, or, when
     `object` and `object2` share `object_labels`, that mode's half of it (object's entries come first).
 
+    A mode that `modes` does not list has no entries (`object_labels` then holds the other object mode's).
     Without `modes`, both were asked when `object_labels` names an image twice (meta's names are unique).
     """
+    if modes is not None and mode not in modes:
+        return []
     results = list(body.get(result_key(mode, object2_key), []))
     if mode not in ("object", "object2") or object2_key != OBJECT2_SHARED:
         return results

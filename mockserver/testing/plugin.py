@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -57,6 +58,8 @@ class DetectMock(MockControl):
         self.url = server.url
         self.settings = server.settings
         self.client = httpx.Client(base_url=server.url, timeout=60)
+        # The modes each of detect()'s requests asked for, kept only as long as the response lives.
+        self._asked: weakref.WeakKeyDictionary[httpx.Response, list[str]] = weakref.WeakKeyDictionary()
 
     def detect_url_for(self, provider: str = "mr", token: str = TEST_TOKEN) -> str:
         return f"{self.url}{DETECT_PATH}?oauth_provider={provider}&oauth_token={token}"
@@ -80,13 +83,21 @@ class DetectMock(MockControl):
             (name, (name, data, "application/octet-stream")) for name, data in images.items()
         ]
         files.append(("meta", (None, json.dumps(meta), "application/json")))
-        return self.client.post(url or self.detect_url, files=files, headers=dict(headers or {}))
+        response = self.client.post(url or self.detect_url, files=files, headers=dict(headers or {}))
+        self._asked[response] = list(modes)
+        return response
 
-    def results(self, response: httpx.Response, mode: str) -> list[dict[str, Any]]:
+    def results(
+        self, response: httpx.Response, mode: str, *, modes: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
         """One mode's per-image entries of a detect answer, wherever the server put them: `object2` answers
         under `object_labels` (after `object`'s entries when both were asked) unless the settings say
-        `object2_key="object2_labels"`. Entries come in the order of the image parts."""
-        return mode_results(response.json()["body"], mode, object2_key=self.settings.object2_key)
+        `object2_key="object2_labels"`. Entries come in the order of the image parts.
+
+        `modes` are the modes the request asked for; `detect()` remembers them for its own responses.
+        A mode not asked has no entries, even where `object_labels` holds the other object mode's."""
+        asked = modes if modes is not None else self._asked.get(response)
+        return mode_results(response.json()["body"], mode, asked, object2_key=self.settings.object2_key)
 
     def close(self) -> None:
         self.client.close()
