@@ -29,7 +29,9 @@ class Runtime:
             settings=settings,
             tokens=TokenPolicy.from_sources(settings.tokens, settings.tokens_file),
             fixtures=FixtureStore(settings.fixtures),
-            faults=FaultBook(load_scenario(settings.scenario), max_faults=settings.max_faults),
+            faults=FaultBook(
+                load_scenario(settings.scenario, max_faults=settings.max_faults), max_faults=settings.max_faults
+            ),
             journal=Journal(settings.journal_size, settings.journal_max_bytes),
         )
 

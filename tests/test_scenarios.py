@@ -88,3 +88,38 @@ def test_scenario_seeded_probability_same_in_two_processes(tmp_path: Path) -> No
                          for _ in range(30)])
     assert runs[0] == runs[1]
     assert set(runs[0]) == {200, 500}
+
+
+DEEP_FLOW = "faults: " + "[" * 100_000 + "]" * 100_000
+DEEP_BLOCK = "faults:\n" + "".join(" " * level + "-\n" for level in range(1, 2000))
+TOO_MANY = "faults:\n" + "- {type: latency, ms: 1}\n" * 1001
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (DEEP_FLOW, ": line 1 column 40: nested deeper than 32 levels"),
+        (DEEP_BLOCK, ": line 33 column 33: nested deeper than 32 levels"),
+        (TOO_MANY, ": faults: 1001 faults, but at most 1000 can be armed at once (--max-faults)"),
+    ],
+    ids=["deep-flow", "deep-block", "too-many"],
+)
+def test_scenario_cli_hostile_file_exits_2(tmp_path: Path, text: str, message: str) -> None:
+    """A hostile file is a broken file: `file: place: reason` and exit 2, never a traceback."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    result = subprocess.run([sys.executable, "-m", "mockserver", "--scenario", str(path), "--fixtures", ""],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip() == f"mockserver: error: {path}{message}"
+
+
+def test_scenario_max_faults_setting_bounds_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("- {type: latency, ms: 1}\n" * 3)
+    with pytest.raises(ConfigError, match="3 faults, but at most 2 can be armed"):
+        create_app(Settings(fixtures=None, scenario=path, max_faults=2))
+    assert len(load_scenario(path, max_faults=3)) == 3
