@@ -287,3 +287,32 @@ def test_fixtures_readme_example_valid(tmp_path: Path) -> None:
     write(tmp_path, "street.json", example)
     fixture = FixtureSet.load(tmp_path).fixtures[0]
     assert set(fixture.answers) == {"object", "scene", "car_number", "pedestrian", "selfie", "multiobject"}
+
+
+@pytest.mark.parametrize("how", ["dot-dot", "absolute", "symlink", "symlinked-folder"])
+def test_fixtures_image_outside_folder_refused(tmp_path: Path, how: str) -> None:
+    """`match.image` names a file in the fixtures folder: never one beyond it, however it is reached."""
+    folder, outside = tmp_path / "fixtures", tmp_path / "private"
+    outside.mkdir()
+    secret = outside / "secret.png"
+    secret.write_bytes(image_bytes("png"))
+    image = {"dot-dot": "../../private/secret.png", "absolute": str(secret), "symlink": "link.png",
+             "symlinked-folder": "shared/secret.png"}[how]
+    path = write(folder, "sub/f.json", {"match": {"image": image}, "answers": {"object": LABELS}})
+    if how == "symlink":
+        (folder / "sub" / "link.png").symlink_to(secret)
+    if how == "symlinked-folder":
+        (folder / "sub" / "shared").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(FixtureError) as caught:
+        FixtureSet.load(folder)
+    assert str(caught.value) == f"{path}: match.image: {image} is outside the fixtures folder {folder}"
+
+
+def test_fixtures_image_elsewhere_in_folder_accepted(tmp_path: Path) -> None:
+    """A fixture in a subfolder may name an image in a sibling folder: it is still inside."""
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "cat.png").write_bytes(image_bytes("png", (64, 48)))
+    (tmp_path / "link.png").symlink_to(tmp_path / "images" / "cat.png")
+    write(tmp_path, "sub/f.json", {"match": {"image": "../images/cat.png"}, "answers": {"object": LABELS}})
+    write(tmp_path, "g.json", {"match": {"image": "link.png"}, "answers": {"object": LABELS}})
+    assert len(FixtureSet.load(tmp_path)) == 2

@@ -145,8 +145,23 @@ def _answers(file: Path, written: FixtureFile, info: ImageInfo | None) -> dict[s
     return answers
 
 
-def load_fixture(file: Path, label: str) -> Fixture:
-    """Read and check one fixture file; `label` is how errors name it."""
+def _image_inside(file: Path, image: str, root: Path, label: str) -> Path:
+    """The image a fixture names, refused unless it (after every symlink) is inside `root`.
+
+    A fixture folder is often someone else's (a teammate's branch, a mounted volume): its fixtures must
+    not read, and expose the hash of, whatever file the server can reach (`../../home/me/.ssh/id_rsa`).
+    """
+    path = (file.parent / image).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise FixtureError(label, "match.image", f"{image} is outside the fixtures folder {root}")
+    return path
+
+
+def load_fixture(file: Path, label: str, *, root: Path | None = None) -> Fixture:
+    """Read and check one fixture file; `label` is how errors name it.
+
+    `match.image` must be inside `root` (the fixtures folder; by default the fixture's own folder).
+    """
     try:
         document = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -159,7 +174,7 @@ def load_fixture(file: Path, label: str) -> Fixture:
         raise _invalid(Path(label), exc) from None
     match, info = written.match, None
     if match.image is not None:
-        image_path = file.parent / match.image
+        image_path = _image_inside(file, match.image, file.parent if root is None else root, label)
         try:
             data = image_path.read_bytes()
         except OSError as exc:
@@ -216,7 +231,7 @@ class FixtureSet:
         if not folder.is_dir():
             raise FixtureError(folder, "", "fixtures folder does not exist")
         files = sorted(folder.rglob("*.json"))
-        return cls.of((load_fixture(file, str(file)) for file in files), str(folder))
+        return cls.of((load_fixture(file, str(file), root=folder) for file in files), str(folder))
 
     def __len__(self) -> int:
         return len(self.fixtures)
