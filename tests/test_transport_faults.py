@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterator
 
@@ -88,6 +89,37 @@ def test_transport_fault_journalled(server: ServerProcess) -> None:
     entry = httpx.get(server.url + "/__admin/requests", params={"limit": 1}).json()["requests"][0]
     assert entry["faults"] == [{"id": "header", "type": "transport", "name": ""}]
     assert entry["http_status"] is None
+
+
+def test_transport_fault_dribble_bounded_by_server(server: ServerProcess) -> None:
+    # A minute a chunk; the server's bound (--max-fault-seconds 5 here) sends the rest at once.
+    started = time.perf_counter()
+    response = post(server, "transport=dribble;chunk-bytes=16;interval=60000", timeout=30)
+    assert response.json()["status"] == 200
+    assert 5 <= time.perf_counter() - started < 10
+
+
+def test_transport_fault_dribble_stops_when_client_leaves(server: ServerProcess) -> None:
+    """Clients that give up on a dribble end it: each is journalled at once, none keeps a task."""
+    clients, session = 100, "dribble-leavers"
+    head = (
+        f"POST {URL} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type()}\r\n"
+        f"Content-Length: {len(CONTENT)}\r\nX-Mock-Session: {session}\r\n"
+        "X-Mock-Fault: transport=dribble;chunk-bytes=16;interval=60000\r\n\r\n"
+    ).encode()
+    host, port = server.url.removeprefix("http://").rsplit(":", 1)
+    for _ in range(clients):
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(head + CONTENT)
+            received = b""
+            while b"\r\n\r\n" not in received:
+                received += sock.recv(4096)
+            assert received.startswith(b"HTTP/1.1 200 ")
+    params: dict[str, str | int] = {"session": session, "count": clients, "wait": 10}
+    entries = httpx.get(server.url + "/__admin/requests", params=params, timeout=20).json()["requests"]
+    assert len(entries) == clients
+    assert {entry["http_status"] for entry in entries} == {200}
+    assert healthy(server)
 
 
 def test_transport_fault_no_error_logged(server: ServerProcess) -> None:

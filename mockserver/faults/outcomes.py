@@ -47,7 +47,7 @@ class TransportResponse(Response):
             await self._send(send, body[: len(body) // 2] + b"\x00<", more=False)
             return
         if action == "dribble":
-            await self._dribble(send)
+            await self._dribble(send, receive)
             return
         transport = transport_of(scope)
         if action == "hang":
@@ -83,14 +83,30 @@ class TransportResponse(Response):
         await self._start(send, len(body))
         await send({"type": "http.response.body", "body": body, "more_body": more})
 
-    async def _dribble(self, send: Send) -> None:
+    async def _dribble(self, send: Send, receive: Receive) -> None:
+        # The answer stops when the client leaves (each pause also listens for its disconnect), and takes
+        # at most max_seconds: past that the rest goes at once, as a latency fault is cut there. Else
+        # every client that gave up on a slow answer would keep a task for chunks × interval.
         body, step = bytes(self.answer.body), self.fault.chunk_bytes
-        await self._start(send, len(body))
-        for start in range(0, len(body), step):
-            last = start + step >= len(body)
-            await send({"type": "http.response.body", "body": body[start : start + step], "more_body": not last})
-            if not last:
-                await asyncio.sleep(self.fault.interval_ms / 1000)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.max_seconds
+        gone = asyncio.ensure_future(self._until_gone(receive))
+        try:
+            await self._start(send, len(body))
+            for start in range(0, len(body), step):
+                if loop.time() >= deadline:
+                    await send({"type": "http.response.body", "body": body[start:], "more_body": False})
+                    return
+                last = start + step >= len(body)
+                await send({"type": "http.response.body", "body": body[start : start + step], "more_body": not last})
+                if last:
+                    return
+                pause = min(self.fault.interval_ms / 1000, deadline - loop.time())
+                done, _ = await asyncio.wait({gone}, timeout=max(0.0, pause))
+                if done:
+                    return
+        finally:
+            gone.cancel()
 
     async def _hang(self, receive: Receive, transport: asyncio.Transport | None) -> None:
         # Nothing is sent: the client waits until it gives up, or the server's bound runs out.
