@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import statistics
 import time
 
+import httpx
 import pytest
 from support import DETECT, FormPart, image_bytes, image_part, in_process, meta_part, post_detect
+
+from mockserver import Settings, create_app
+from mockserver.journal.store import Exchange
 
 pytestmark = pytest.mark.anyio
 
@@ -157,3 +162,76 @@ def test_journal_byte_budget_drops_oldest() -> None:
     assert 15 <= len(kept) < 25, "about 50 kB of 2 kB entries"
     assert kept == [f"s{number}" for number in range(100 - len(kept), 100)], "the newest, in order"
     assert journal._bytes <= 50_000 and journal._bytes == sum(len(blob) + ENTRY_OVERHEAD for blob in journal._records)
+
+
+async def test_journal_parked_waiters_cost_detect_and_health_little() -> None:
+    """300 long-polls parked on a full journal: a detect and /health take about as long as with none.
+
+    Relative, so a slow or busy machine does not matter: before, every entry woke every waiter to
+    read the whole journal again (300 × 1000 entries per detect, a hundred times a detect's cost).
+    """
+    app = create_app(Settings(fixtures=None))
+    journal = app.state.runtime.journal
+    for _ in range(journal.size):
+        journal.record(Exchange(session="filler"), 200, 0.001)
+    rounds, parked = 15, 300
+
+    async def medians(client: httpx.AsyncClient) -> tuple[float, float]:
+        detects, healths = [], []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            assert (await post_detect(client)).status_code == 200
+            await settled()
+            detects.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            assert (await client.get("/health")).status_code == 200
+            await settled()
+            healths.append(time.perf_counter() - started)
+        return statistics.median(detects), statistics.median(healths)
+
+    async def settled() -> None:
+        # In-process, a request runs in the test's own task: let the loop run what the request woke
+        # (on a real server that work delays the next request), and count it in this request's time.
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock", timeout=60) as client:
+            await medians(client)  # warm-up
+            alone = await medians(client)
+            # Half wait for a session nobody uses, half for more entries than will ever come.
+            filters = [{"session": "nobody"}, {"count": 100_000}]
+            waiters = [
+                asyncio.create_task(client.get("/__admin/requests", params={**filters[index % 2], "wait": 30}))
+                for index in range(parked)
+            ]
+            while journal.waiting < parked:
+                await asyncio.sleep(0.05)
+            crowded = await medians(client)
+            assert journal.waiting == parked
+            for waiter in waiters:
+                waiter.cancel()
+            await asyncio.gather(*waiters, return_exceptions=True)
+            again = await medians(client)
+    baseline = (max(alone[0], again[0]), max(alone[1], again[1]))
+    assert crowded[0] < 3 * baseline[0], (alone, crowded, again)
+    assert crowded[1] < 3 * baseline[1], (alone, crowded, again)
+
+
+async def test_journal_wait_counts_again_after_clear() -> None:
+    """A waiter is woken when enough entries matched; if some were cleared meanwhile, it waits on."""
+    from mockserver.journal.store import Journal, Query
+
+    journal = Journal()
+    waiting = asyncio.create_task(journal.wait(Query(session="s"), 2, 5))
+    await asyncio.sleep(0)
+    journal.record(Exchange(session="other"), 200, 0.0)
+    journal.record(Exchange(session="s"), 200, 0.0)
+    journal.clear()
+    journal.record(Exchange(session="s"), 200, 0.0)
+    await asyncio.sleep(0.05)
+    assert not waiting.done() and journal.waiting == 1
+    journal.record(Exchange(session="s"), 200, 0.0)
+    found = await asyncio.wait_for(waiting, 5)
+    assert [entry.id for entry in found] == [3, 4] and journal.waiting == 0

@@ -159,9 +159,8 @@ async def list_requests(
     count: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="How many matches to wait for.")] = 1,
 ) -> StreamingResponse:
     journal = runtime_of(request).journal
-    if wait:
-        await journal.wait(query, count, wait)
-    return StreamingResponse(_listing(journal.select(query, limit)), media_type="application/json")
+    entries = await journal.wait(query, count, wait) if wait else journal.select(query)
+    return StreamingResponse(_listing(entries[-limit:] if limit else entries), media_type="application/json")
 
 
 @router.get("/requests/count", summary="How many journal entries match")
