@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import __version__
 from .admin import api as admin
+from .admin.access import AdminAccess, AdminGuard
 from .errors import DetectError, FixtureError
 from .http import handlers
 from .http.accesslog import AccessLog
@@ -30,9 +31,10 @@ from .settings import Settings
 
 logger = logging.getLogger("mockserver")
 
-# What a page needs: POST with the mock's own headers (a preflight), and to read Retry-After and Allow.
-CORS_METHODS = ["GET", "POST", "DELETE"]
-CORS_HEADERS = ["Content-Type", "Authorization", "X-Mock-Fault", "X-Mock-Session", "X-Admin-Token"]
+# What a page needs from the detect endpoint: POST with the mock's own headers (a preflight), and to read
+# Retry-After and Allow. CORS is the detect endpoint's only: the admin API never answers other origins.
+CORS_METHODS = ["POST"]
+CORS_HEADERS = ["Content-Type", "Authorization", "X-Mock-Fault", "X-Mock-Session"]
 CORS_EXPOSED = ["Retry-After", "Allow", "Content-Length"]
 CORS_MAX_AGE = 600
 
@@ -71,8 +73,9 @@ class MockApp(FastAPI):
     FastAPI's per-request layers (telemetry check, body-limit and error middleware, router, dependency
     solving) cost about a third of a small detect request, and the detect endpoint uses none of them: it
     reads its query and body by hand and turns its own errors into envelopes. Its requests go through
-    the same outer layers as every other request (request guard, access log, CORS), built from the same
-    list, and then straight to `DetectEndpoint`.
+    the same outer layers as every other request (request guard, access log), built from the same list,
+    then CORS (the detect endpoint's alone), and straight to `DetectEndpoint`. Every other request passes
+    the admin API's guard (`admin/access.py`) inside the outer layers.
     """
 
     detect_stack: ASGIApp
@@ -87,7 +90,7 @@ class MockApp(FastAPI):
 
 def _outer_layers(settings: Settings) -> list[Middleware]:
     """What every request passes through, outermost first."""
-    layers = [
+    return [
         Middleware(
             RequestGuard,
             detect_path=DETECT_PATH,
@@ -98,18 +101,29 @@ def _outer_layers(settings: Settings) -> list[Middleware]:
         ),
         Middleware(AccessLog),
     ]
-    if settings.cors_allowed:
-        layers.append(
-            Middleware(
-                PageCORS,
-                allow_origins=settings.cors_allowed,
-                allow_methods=CORS_METHODS,
-                allow_headers=CORS_HEADERS,
-                expose_headers=CORS_EXPOSED,
-                max_age=CORS_MAX_AGE,
-            )
+
+
+def _detect_layers(settings: Settings) -> list[Middleware]:
+    """The detect endpoint's own layer inside the outer ones: CORS, for pages on other origins."""
+    if not settings.cors_allowed:
+        return []
+    return [
+        Middleware(
+            PageCORS,
+            allow_origins=settings.cors_allowed,
+            allow_methods=CORS_METHODS,
+            allow_headers=CORS_HEADERS,
+            expose_headers=CORS_EXPOSED,
+            max_age=CORS_MAX_AGE,
         )
-    return layers
+    ]
+
+
+def _app_layers(settings: Settings) -> list[Middleware]:
+    """Every other path's layer inside the outer ones: the admin API's guard (SPEC section 8; the admin
+    router checks the state-change rule itself, `api.require_admin`)."""
+    access = AdminAccess(settings.host, settings.admin_host_names)
+    return [Middleware(AdminGuard, access=access)]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -133,10 +147,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, handlers.http_error)
     app.add_exception_handler(ClientDisconnect, handlers.client_disconnect)
     app.add_exception_handler(Exception, handlers.internal_error)
-    layers = _outer_layers(settings)
-    detect_stack: ASGIApp = DetectEndpoint(runtime.journal)
-    for cls, args, kwargs in reversed(layers):
+    outer = _outer_layers(settings)
+    for cls, args, kwargs in reversed([*outer, *_app_layers(settings)]):
         app.add_middleware(cls, *args, **kwargs)
+    detect_stack: ASGIApp = DetectEndpoint(runtime.journal)
+    for cls, args, kwargs in reversed([*outer, *_detect_layers(settings)]):
         detect_stack = cls(detect_stack, *args, **kwargs)
     app.detect_stack = detect_stack
 

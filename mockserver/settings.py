@@ -69,6 +69,11 @@ class Settings(BaseModel):
     log_level: LogLevel = Field("info", description="Log level.")
     scenario: Path | None = Field(None, description="Scenario file (YAML or JSON) of faults armed at start-up.")
     admin_token: str | None = Field(None, description="Token the admin API (/__admin/) requires; none: open.")
+    admin_hosts: str = Field(
+        "",
+        description="Host names the admin API answers to besides loopback and the listening address "
+        "(e.g. a Docker service name), comma-separated; '*' any.",
+    )
     journal_size: int = Field(1000, ge=0, description="Requests the journal keeps; the oldest go first.")
     journal_max_bytes: int = Field(
         64 * MIB, ge=0, description="About how much memory the journal may hold; the oldest go first."
@@ -104,6 +109,11 @@ class Settings(BaseModel):
         if self.cors_origins.strip().lower() in ("", "none", "off"):
             return []
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
+    @property
+    def admin_host_names(self) -> list[str]:
+        """The extra host names of `admin_hosts`."""
+        return [name.strip() for name in self.admin_hosts.split(",") if name.strip()]
 
     @property
     def request_limit(self) -> int:

@@ -26,6 +26,8 @@ DETECT = "/api/v1/objects/detect"
 QUERY = "?oauth_provider=mr&oauth_token=123"
 URL = DETECT + QUERY
 BOUNDARY = "----WebKitFormBoundaryfCqTBHeLZlsicvMp"
+# What an admin call that changes state sends when it has no JSON body (SPEC section 8; MockControl does).
+ADMIN = {"X-Mock-Admin": "1"}
 FORMATS = {"jpeg": "JPEG", "png": "PNG", "tiff": "TIFF"}
 
 

@@ -28,7 +28,18 @@ from urllib.parse import quote
 import httpx
 import psutil
 import pytest
-from support import BOUNDARY, URL, FormPart, ServerProcess, body, content_type, image_bytes, image_part, meta_part
+from support import (
+    ADMIN,
+    BOUNDARY,
+    URL,
+    FormPart,
+    ServerProcess,
+    body,
+    content_type,
+    image_bytes,
+    image_part,
+    meta_part,
+)
 
 HEADER_TIMEOUT = 1.0
 BODY_TIMEOUT = 1.0
@@ -373,7 +384,7 @@ def test_slowloris_headers_then_no_body_closed_with_408(server: ServerProcess) -
     assert (entry["status"], entry["http_status"]) == (408, 408)
 
 
-ADMIN_HEAD = (b"POST /__admin/faults HTTP/1.1\r\nHost: mock\r\nContent-Type: application/json\r\n"
+ADMIN_HEAD = (b"POST /__admin/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
               b"Content-Length: 10000\r\n\r\n")
 NOWHERE_HEAD = b"POST /nowhere HTTP/1.1\r\nHost: mock\r\nContent-Length: 1000000\r\n\r\n"
 STALLED_ELSEWHERE = {
@@ -435,7 +446,7 @@ def test_slow_upload_ended_by_max_body_seconds(server: ServerProcess) -> None:
 def test_slow_upload_to_admin_ended_by_max_body_seconds(server: ServerProcess) -> None:
     before = httpx.get(server.url + "/__admin/faults").json()
     payload = b'{"type": "envelope", "name": "' + b"s" * 20_000 + b'"}'
-    start = (b"POST /__admin/faults HTTP/1.1\r\nHost: mock\r\nContent-Type: application/json\r\n"
+    start = (b"POST /__admin/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
              b"Content-Length: %d\r\n\r\n" % len(payload))
     with Raw(server) as raw:
         raw.send(start)
@@ -590,7 +601,7 @@ def test_journal_of_large_metas_memory_bounded(server: ServerProcess) -> None:
     growth = rss(server) - before
     budget = JOURNAL_SIZE * 2 * MAX_META_BYTES + PEAK_BUDGET
     print(f"journal of {JOURNAL_SIZE} list-heavy 1 MB metas: RSS +{growth / MIB:.0f} MiB (budget {budget / MIB:.0f})")
-    httpx.delete(server.url + "/__admin/requests")
+    httpx.delete(server.url + "/__admin/requests", headers=ADMIN)
     assert growth < budget
 
 
@@ -692,7 +703,8 @@ def test_names_session_id_is_data(server: ServerProcess, name: str) -> None:
             armed = client.post("/__admin/faults", json={"type": "latency", "ms": 1},
                                 headers={"x-mock-session": session})
             assert armed.json()["faults"][0]["match"]["session"] == session[:200]
-            assert client.delete("/__admin/faults", params={"session": session[:200]}).json() == {"deleted": 1}
+            cleared = client.delete("/__admin/faults", params={"session": session[:200]}, headers=ADMIN)
+            assert cleared.json() == {"deleted": 1}
 
 
 @pytest.mark.parametrize("name", NAMES.values(), ids=NAMES.keys())
@@ -711,7 +723,8 @@ def test_names_fault_id_is_data(server: ServerProcess, name: str) -> None:
                 (entry,) = journal(server, session)
                 assert [fault["id"] for fault in entry["faults"]] == [name]
             finally:
-                assert client.delete("/__admin/faults", params={"session": session}).json() == {"deleted": 1}
+                cleared = client.delete("/__admin/faults", params={"session": session}, headers=ADMIN)
+                assert cleared.json() == {"deleted": 1}
 
 
 # ------------------------------------------------------------------------------------ admin, bad input
@@ -747,7 +760,7 @@ def admin_baseline(server: ServerProcess) -> Iterator[Any]:
     fault = {"id": "admin-baseline", "type": "envelope", "status": 503, "match": {"session": "admin-baseline"}}
     assert httpx.post(server.url + "/__admin/faults", json=fault).status_code == 201
     yield httpx.get(server.url + "/__admin/faults").json()
-    httpx.delete(server.url + "/__admin/faults/admin-baseline")
+    httpx.delete(server.url + "/__admin/faults/admin-baseline", headers=ADMIN)
 
 
 def disarm_all_but(server: ServerProcess, listing: Any) -> None:
@@ -755,7 +768,7 @@ def disarm_all_but(server: ServerProcess, listing: Any) -> None:
     kept = {fault["id"] for fault in listing["faults"]}
     for fault in httpx.get(server.url + "/__admin/faults").json()["faults"]:
         if fault["id"] not in kept:
-            httpx.delete(f"{server.url}/__admin/faults/{quote(fault['id'], safe='')}")
+            httpx.delete(f"{server.url}/__admin/faults/{quote(fault['id'], safe='')}", headers=ADMIN)
 
 
 @pytest.mark.parametrize(("payload", "statuses", "fragment"), ADMIN_CASES.values(), ids=ADMIN_CASES.keys())

@@ -53,18 +53,26 @@ async def test_browser_origin_list() -> None:
     assert bad.status_code == 400 and "access-control-allow-origin" not in bad.headers
 
 
-@pytest.mark.parametrize("path", [URL, "/health", "/__admin/faults"])
 @pytest.mark.parametrize("origin", [None, PREFLIGHT["origin"]])
-async def test_browser_vary_origin_with_and_without_origin(path: str, origin: str | None) -> None:
-    """Caches must keep page answers apart from others: `Vary: Origin` on every answer, once."""
+async def test_browser_vary_origin_with_and_without_origin(origin: str | None) -> None:
+    """Caches must keep page answers apart from others: `Vary: Origin` on every detect answer, once."""
     headers = {"origin": origin} if origin else {}
     async with in_process() as client:
-        if path == URL:
-            response = await post_detect(client, headers=headers)
-        else:
-            response = await client.get(path, headers=headers)
+        response = await post_detect(client, headers=headers)
     assert response.headers.get_list("vary") == ["Origin"]
     assert ("access-control-allow-origin" in response.headers) == (origin is not None)
+
+
+@pytest.mark.parametrize("path", ["/health", "/__admin/faults", "/__admin/requests"])
+async def test_browser_cors_is_the_detect_endpoints_only(path: str) -> None:
+    """No page on another origin may read anything but detect answers: above all, never the admin API."""
+    async with in_process() as client:
+        response = await client.get(path, headers={"origin": PREFLIGHT["origin"]})
+        preflight = await client.options(path, headers={**PREFLIGHT, "access-control-request-method": "GET"})
+    assert response.status_code == 200
+    assert not [name for name in response.headers if name.startswith("access-control-")]
+    assert preflight.status_code in (403, 405)
+    assert not [name for name in preflight.headers if name.startswith("access-control-")]
 
 
 @pytest.mark.parametrize(
@@ -150,3 +158,73 @@ def test_browser_page_uploads_two_images(page_server: str, tmp_path: Path) -> No
     assert [(part["name"], part["filename"]) for part in entry["parts"][:2]] == [
         ("file_0", "street.jpg"), ("file_1", "people.jpg"),
     ]
+
+
+# What a page on another origin tries against the admin API, in a real browser: read the journal, wipe
+# faults and journal with "simple" requests (no preflight), and with JSON or DELETE (a preflight).
+ATTACK = """<!doctype html><html><body><script>
+const MOCK = %s;
+const JSON_TYPE = {"Content-Type": "application/json"};
+async function attempt(url, init) {
+  try {
+    const response = await fetch(MOCK + url, init);
+    return response.type === "opaque" ? "opaque" : response.status;
+  }
+  catch (error) { return "blocked"; }
+}
+async function run() {
+  window.result = {
+    read: await attempt("/__admin/requests"),
+    reset_text: await attempt("/__admin/reset", {method: "POST", mode: "no-cors", body: "x"}),
+    reload_text: await attempt("/__admin/fixtures/reload", {method: "POST", mode: "no-cors"}),
+    reset_form: await attempt("/__admin/reset", {method: "POST", mode: "no-cors", body: new URLSearchParams("a=1")}),
+    reset_json: await attempt("/__admin/reset", {method: "POST", headers: JSON_TYPE, body: "{}"}),
+    hang_json: await attempt("/__admin/faults", {method: "POST", headers: JSON_TYPE,
+                                                 body: JSON.stringify({type: "transport", action: "hang"})}),
+    delete: await attempt("/__admin/faults", {method: "DELETE"}),
+  };
+}
+run().catch(error => { window.result = {error: String(error)}; });
+</script></body></html>"""
+# What the web console (served by the mock itself, under /__admin/) does: same-origin fetch with JSON.
+SAME_ORIGIN = """(async () => {
+  const json = {"Content-Type": "application/json"};
+  const armed = await fetch("/__admin/faults", {method: "POST", headers: json,
+                                                body: JSON.stringify({type: "envelope", status: 500, id: "console"})});
+  const listed = await (await fetch("/__admin/faults")).json();
+  const deleted = await fetch("/__admin/faults/console", {method: "DELETE", headers: json});
+  const reset = await fetch("/__admin/reset", {method: "POST", headers: json});
+  return {armed: armed.status, listed: listed.faults.length, deleted: deleted.status, reset: reset.status};
+})()"""
+
+
+def test_browser_page_cannot_drive_admin_api(page_server: str, tmp_path: Path) -> None:
+    """A page on another origin can neither read the admin API nor change its state; the same origin can."""
+    from playwright.sync_api import sync_playwright
+
+    from mockserver.admin.client import MockControl
+
+    with MockServer(Settings(port=0, fixtures=None)) as mock, MockControl(mock.url) as control:
+        control.add_fault({"type": "envelope", "status": 503, "id": "kept", "match": {"session": "nobody"}})
+        httpx.post(mock.url + URL, content=b"x", headers={"content-type": "text/plain"})
+        (tmp_path / "attack.html").write_text(ATTACK % json.dumps(mock.url))
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium(), args=FLAGS, headless=True)
+            try:
+                page = browser.new_page()
+                page.goto(page_server + "/attack.html")
+                page.wait_for_function("window.result !== undefined", timeout=20_000)
+                attack = page.evaluate("window.result")
+                faults_after_attack = [fault.id for fault in control.faults()]
+                journal_after_attack = control.request_count()
+                page.goto(mock.url + "/health")
+                console = page.evaluate(SAME_ORIGIN)
+            finally:
+                browser.close()
+        log = control.requests()
+    assert attack == {"read": "blocked", "reset_text": "opaque", "reload_text": "opaque", "reset_form": "opaque",
+                      "reset_json": "blocked", "hang_json": "blocked", "delete": "blocked"}, attack
+    assert faults_after_attack == ["kept"]
+    assert journal_after_attack == 1
+    assert console == {"armed": 201, "listed": 2, "deleted": 204, "reset": 200}, console
+    assert log == []

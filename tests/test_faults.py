@@ -10,7 +10,7 @@ from typing import Any, get_args
 
 import httpx
 import pytest
-from support import FormPart, image_part, in_process, meta_part, post_detect
+from support import ADMIN, FormPart, image_part, in_process, meta_part, post_detect
 
 from mockserver.answers.compose import mode_results
 from mockserver.detect.meta import MODES
@@ -156,7 +156,7 @@ async def test_fault_latency_fixed_and_per_image() -> None:
         started = time.perf_counter()
         await post_detect(client)
         fixed = time.perf_counter() - started
-        await client.delete("/__admin/faults")
+        await client.delete("/__admin/faults", headers=ADMIN)
         await arm(client, {"type": "latency", "per_image_ms": 10})
         started = time.perf_counter()
         await post_detect(client, batch([f"f{index}" for index in range(30)], ("object",)))
@@ -317,7 +317,7 @@ async def test_fault_session_clear_leaves_others() -> None:
     async with in_process() as client:
         await arm(client, {"type": "latency", "ms": 1}, session="a")
         await arm(client, {"type": "latency", "ms": 1}, session="b")
-        assert (await client.delete("/__admin/faults", params={"session": "a"})).json() == {"deleted": 1}
+        assert (await client.delete("/__admin/faults", params={"session": "a"}, headers=ADMIN)).json() == {"deleted": 1}
         remaining = (await client.get("/__admin/faults")).json()["faults"]
     assert [fault["match"]["session"] for fault in remaining] == ["b"]
 
@@ -404,11 +404,11 @@ async def test_fault_admin_create_list_get_delete_reset() -> None:
         assert single.status_code == 201 and single.json()["faults"][0]["status"] == 504
         assert len((await client.get("/__admin/faults")).json()["faults"]) == 3
         assert (await client.get("/__admin/faults/slow")).json()["ms"] == 1
-        assert (await client.delete("/__admin/faults/slow")).status_code == 204
+        assert (await client.delete("/__admin/faults/slow", headers=ADMIN)).status_code == 204
         assert (await client.get("/__admin/faults/slow")).status_code == 404
-        assert (await client.delete("/__admin/faults/slow")).status_code == 404
+        assert (await client.delete("/__admin/faults/slow", headers=ADMIN)).status_code == 404
         await post_detect(client)
-        assert (await client.post("/__admin/reset")).json() == {"faults": 0, "requests": 0}
+        assert (await client.post("/__admin/reset", headers=ADMIN)).json() == {"faults": 0, "requests": 0}
         assert (await client.get("/__admin/faults")).json() == {"faults": []}
 
 

@@ -9,7 +9,7 @@ import time
 
 import httpx
 import pytest
-from support import DETECT, FormPart, image_bytes, image_part, in_process, meta_part, post_detect
+from support import ADMIN, DETECT, FormPart, image_bytes, image_part, in_process, meta_part, post_detect
 
 from mockserver import Settings, create_app
 from mockserver.journal.store import Exchange
@@ -82,9 +82,10 @@ async def test_journal_filters_limit_count_clear() -> None:
         assert await ids(since=1) == [2, 3]
         count = await client.get("/__admin/requests/count", params={"session": "s1", "status": 200})
         assert count.json() == {"count": 1}
-        assert (await client.delete("/__admin/requests", params={"session": "s1"})).json() == {"deleted": 2}
+        cleared = await client.delete("/__admin/requests", params={"session": "s1"}, headers=ADMIN)
+        assert cleared.json() == {"deleted": 2}
         assert await ids() == [2]
-        assert (await client.delete("/__admin/requests")).json() == {"deleted": 1}
+        assert (await client.delete("/__admin/requests", headers=ADMIN)).json() == {"deleted": 1}
         assert await ids() == []
 
 

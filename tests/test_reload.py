@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import image_part, in_process, meta_part, post_detect
+from support import ADMIN, image_part, in_process, meta_part, post_detect
 
 pytestmark = pytest.mark.anyio
 
@@ -32,7 +32,7 @@ async def test_reload_admin_picks_up_changes(tmp_path: Path) -> None:
         assert await answer(client) == "first"
         write(tmp_path, fixture("second"))
         assert await answer(client) == "first"
-        response = await client.post("/__admin/fixtures/reload")
+        response = await client.post("/__admin/fixtures/reload", headers=ADMIN)
         assert response.json() == {"count": 1, "folder": str(tmp_path)}
         assert await answer(client) == "second"
 
@@ -41,7 +41,7 @@ async def test_reload_broken_keeps_old_and_says_why(tmp_path: Path) -> None:
     write(tmp_path, fixture("good"))
     async with in_process(fixtures=tmp_path, fixtures_poll=0) as client:
         write(tmp_path, '{"match": {"name": "file_0"}, "answers": {"object": {"status": 9}}}')
-        response = await client.post("/__admin/fixtures/reload")
+        response = await client.post("/__admin/fixtures/reload", headers=ADMIN)
         assert response.status_code == 422
         assert "the old set stays" in response.json()["detail"]
         assert "answers.object.status" in response.json()["detail"]

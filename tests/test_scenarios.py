@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support import URL, ServerProcess, body, content_type, image_part, in_process, meta_part, post_detect
+from support import ADMIN, URL, ServerProcess, body, content_type, image_part, in_process, meta_part, post_detect
 
 from mockserver import ConfigError, Settings, create_app
 from mockserver.faults.scenario import load_scenario
@@ -30,7 +30,7 @@ def test_scenario_examples_shipped() -> None:
 async def test_scenario_outage_recovers_then_reset_rearms() -> None:
     async with in_process(scenario=EXAMPLES / "outage-recovers.yaml") as client:
         codes = [(await post_detect(client)).status_code for _ in range(7)]
-        await client.post("/__admin/reset")
+        await client.post("/__admin/reset", headers=ADMIN)
         again = [(await post_detect(client)).status_code for _ in range(2)]
     assert codes == [503, 503, 503, 500, 500, 200, 200]
     assert again == [503, 503]

@@ -27,7 +27,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.config import SchemathesisConfig
-from support import in_process
+from support import ADMIN, in_process
 
 from mockserver import Settings, create_app
 
@@ -151,7 +151,7 @@ def documented(path: str, method: str) -> set[str]:
 async def test_schemathesis_admin_405_allows_every_method(path: str, methods: set[str]) -> None:
     """RFC 9110 section 15.5.6: a 405's `Allow` lists every method of the resource, not the first route's."""
     async with in_process() as client:
-        response = await client.request("PATCH", path)
+        response = await client.request("PATCH", path, headers=ADMIN)
     assert response.status_code == 405
     allowed = {method.strip() for method in response.headers.get("allow", "").split(",")}
     assert methods <= allowed, response.headers.get("allow")
@@ -162,7 +162,7 @@ async def test_schemathesis_admin_405_allows_every_method(path: str, methods: se
 async def test_schemathesis_admin_unknown_fault_status_documented(method: str) -> None:
     """`GET`/`DELETE /__admin/faults/{id}` of an unknown id answer 404, which the document must list."""
     async with in_process() as client:
-        response = await client.request(method.upper(), "/__admin/faults/no-such-fault")
+        response = await client.request(method.upper(), "/__admin/faults/no-such-fault", headers=ADMIN)
     assert response.status_code == 404
     assert "404" in documented("/__admin/faults/{fault_id}", method)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from support import DETECT, ServerProcess
+from support import ADMIN, DETECT, ServerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "examples" / "python" / "smarty.py"
@@ -155,7 +155,7 @@ def test_smarty_gateway_page_printed_raw_exits_1(server: ServerProcess) -> None:
     try:
         result = smarty("-u", detect_url(server), "-p", IMAGES[0])
     finally:
-        httpx.delete(server.url + "/__admin/faults").raise_for_status()
+        httpx.delete(server.url + "/__admin/faults", headers=ADMIN).raise_for_status()
     assert result.returncode == 1
     assert "503" in result.stdout
     assert "<html>" in result.stdout
@@ -216,7 +216,7 @@ def test_smarty_network_fault_exits_3(server: ServerProcess, fault: dict[str, An
     try:
         result = smarty("-u", detect_url(server), "-p", IMAGES[0], "--timeout", "0.5")
     finally:
-        httpx.delete(server.url + "/__admin/faults").raise_for_status()
+        httpx.delete(server.url + "/__admin/faults", headers=ADMIN).raise_for_status()
     assert result.returncode == 3
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1

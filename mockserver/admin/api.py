@@ -2,6 +2,8 @@
 
 With `--admin-token`, every admin call needs `Authorization: Bearer <token>` (or `X-Admin-Token`).
 A fault posted with an `X-Mock-Session` header and no `match.session` is scoped to that session.
+Before any route, `access.AdminGuard` refuses (403) calls not addressed to this server, CORS preflights,
+and state changes without a JSON content type or an `X-Mock-Admin` header (SPEC section 8).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ..journal.entries import RequestList
 from ..journal.store import Query as JournalQuery
 from ..journal.store import Record, session_of
 from ..runtime import Runtime
+from .access import ADMIN_HEADER, unproven_state_change
 
 PREFIX = "/__admin"
 MAX_WAIT_SECONDS = 30
@@ -48,6 +51,13 @@ def require_admin(request: Request) -> None:
                             headers={"www-authenticate": "Bearer"})
 
 
+def require_proof(request: Request) -> None:
+    """Refuse a state change a web page could send cross-origin without a preflight (SPEC section 8)."""
+    reason = unproven_state_change(request.method, request.scope["headers"])
+    if reason is not None:
+        raise HTTPException(403, reason)
+
+
 class Detail(BaseModel):
     """An admin API error: what went wrong."""
 
@@ -61,14 +71,33 @@ def _documented(*codes: int) -> dict[int | str, dict[str, Any]]:
 ADMIN_ERRORS = {
     400: "The body is not JSON.",
     401: "An admin token is configured (--admin-token) and this call did not send it.",
+    403: "Not addressed to this server (Host), a CORS preflight, or a state change without a JSON content "
+    "type or an X-Mock-Admin header.",
     404: "No such fault.",
     408: "The body did not arrive in time.",
     409: "Arming these faults would pass --max-faults.",
     413: "The body is larger than --max-admin-bytes.",
 }
 router = APIRouter(
-    prefix=PREFIX, tags=["admin"], dependencies=[Depends(require_admin)], responses=_documented(401, 408, 413)
+    prefix=PREFIX,
+    tags=["admin"],
+    # The token first: with one configured, a call without it gets the clearer 401.
+    dependencies=[Depends(require_admin), Depends(require_proof)],
+    responses=_documented(401, 403, 408, 413),
 )
+# Documented, not read as a parameter: `require_proof` checks it (or a JSON content type).
+STATE_CHANGE: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": ADMIN_HEADER,
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": "Any value; proves the call does not come from a web page on another origin "
+            "(not needed with Content-Type: application/json).",
+        }
+    ]
+}
 
 
 def _scoped(fault: Fault, session: str | None) -> Fault:
@@ -106,19 +135,26 @@ async def get_fault(request: Request, fault_id: str) -> dict[str, Any]:
     return armed.describe()
 
 
-@router.delete("/faults/{fault_id}", status_code=204, summary="Disarm one fault", responses=_documented(404))
+@router.delete(
+    "/faults/{fault_id}", status_code=204, summary="Disarm one fault", responses=_documented(404),
+    openapi_extra=STATE_CHANGE,
+)
 async def delete_fault(request: Request, fault_id: str) -> Response:
     if not runtime_of(request).faults.remove(fault_id):
         raise HTTPException(404, f"no fault {fault_id!r}")
     return Response(status_code=204)
 
 
-@router.delete("/faults", summary="Disarm every fault (or a session's)")
+@router.delete("/faults", summary="Disarm every fault (or a session's)", openapi_extra=STATE_CHANGE)
 async def clear_faults(request: Request, session: str | None = None) -> dict[str, int]:
     return {"deleted": runtime_of(request).faults.clear(session)}
 
 
-@router.post("/reset", summary="Back to the start: scenario faults with fresh counters, empty journal")
+@router.post(
+    "/reset",
+    summary="Back to the start: scenario faults with fresh counters, empty journal",
+    openapi_extra=STATE_CHANGE,
+)
 async def reset(request: Request) -> dict[str, int]:
     runtime = runtime_of(request)
     runtime.reset()
@@ -168,7 +204,7 @@ async def count_requests(request: Request, query: Annotated[JournalQuery, Depend
     return {"count": len(runtime_of(request).journal.select(query))}
 
 
-@router.delete("/requests", summary="Clear the journal (or a session's entries)")
+@router.delete("/requests", summary="Clear the journal (or a session's entries)", openapi_extra=STATE_CHANGE)
 async def clear_requests(request: Request, session: str | None = None) -> dict[str, int]:
     return {"deleted": runtime_of(request).journal.clear(session)}
 
@@ -192,6 +228,7 @@ async def list_fixtures(request: Request) -> dict[str, Any]:
     "/fixtures/reload",
     summary="Load the fixtures folder again; a broken file keeps the old set",
     responses={422: {"model": Detail, "description": "A fixture is broken: file, place and reason."}},
+    openapi_extra=STATE_CHANGE,
 )
 async def reload_fixtures(request: Request) -> dict[str, Any]:
     store = runtime_of(request).fixtures

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from ..faults.book import FAULT_ADAPTER
 from ..faults.model import Fault
 from ..journal.entries import JournalEntry
+from .access import ADMIN_HEADER
 
 ADMIN = "/__admin"
 COUNTERS = ("seen", "fired", "exhausted")
@@ -53,7 +54,8 @@ class MockControl:
         session: str | None = None,
         timeout: float = 40.0,
     ) -> None:
-        headers = {}
+        # The admin API changes state only for calls a web page cannot send (SPEC section 8): this header.
+        headers = {ADMIN_HEADER: "1"}
         if admin_token is not None:
             headers["authorization"] = f"Bearer {admin_token}"
         if session is not None:
