@@ -1,4 +1,8 @@
-"""CORS for pages on other origins: Starlette's middleware where a page asks, a cheap `Vary` elsewhere.
+"""CORS for pages on other origins calling the detect endpoint: Starlette's middleware where a page asks,
+a cheap `Vary` elsewhere.
+
+It wraps the detect endpoint only (`app._detect_layers`): the admin API never answers other origins
+(SPEC section 8, `admin/access.py`), and nothing else a page needs lives on another path.
 
 Starlette's `CORSMiddleware` parses every request's headers and rewrites every response's, even for
 clients that send no `Origin` (CI jobs, scripts, load tests: most of this server's traffic), where
