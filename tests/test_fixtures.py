@@ -316,3 +316,13 @@ def test_fixtures_image_elsewhere_in_folder_accepted(tmp_path: Path) -> None:
     write(tmp_path, "sub/f.json", {"match": {"image": "../images/cat.png"}, "answers": {"object": LABELS}})
     write(tmp_path, "g.json", {"match": {"image": "link.png"}, "answers": {"object": LABELS}})
     assert len(FixtureSet.load(tmp_path)) == 2
+
+
+@pytest.mark.parametrize("depth", [33, 100_000])
+def test_fixtures_nested_too_deep_refused(tmp_path: Path, depth: int) -> None:
+    """A fixture nested 100 000 deep crashed the loader (RecursionError, a traceback); now it is a broken file."""
+    path = write(tmp_path, "deep.json", '{"match": {"name": "a"}, "answers": {"object": ' + "[" * depth
+                 + "]" * depth + "}}")
+    with pytest.raises(FixtureError) as caught:
+        FixtureSet.load(tmp_path)
+    assert str(caught.value) == f"{path}: nested deeper than 32 levels"

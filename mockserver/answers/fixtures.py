@@ -24,6 +24,9 @@ from ..errors import FixtureError
 from .models import ANSWER_MODELS, ErrorAnswer, ModeAnswer
 
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+# An answer is a few levels deep (answers → mode → labels → label → types_prob → entry); 32 leaves room,
+# and keeps the JSON decoder and the validators (both recursive) far from Python's recursion limit.
+MAX_DEPTH = 32
 ALL_MODES = "*"
 
 
@@ -157,17 +160,37 @@ def _image_inside(file: Path, image: str, root: Path, label: str) -> Path:
     return path
 
 
+def _too_deep(document: Any) -> bool:
+    """Whether a decoded document nests containers deeper than MAX_DEPTH (walked without recursion)."""
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        if depth > MAX_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def load_fixture(file: Path, label: str, *, root: Path | None = None) -> Fixture:
     """Read and check one fixture file; `label` is how errors name it.
 
     `match.image` must be inside `root` (the fixtures folder; by default the fixture's own folder).
     """
     try:
-        document = json.loads(file.read_text(encoding="utf-8"))
+        text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise FixtureError(label, "", f"cannot read: {exc}") from None
+    try:
+        document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise FixtureError(label, f"line {exc.lineno} column {exc.colno}", f"not JSON: {exc.msg}") from None
+    except RecursionError:
+        raise FixtureError(label, "", f"nested deeper than {MAX_DEPTH} levels") from None
+    if _too_deep(document):
+        raise FixtureError(label, "", f"nested deeper than {MAX_DEPTH} levels")
     try:
         written = FixtureFile.model_validate(document)
     except ValidationError as exc:
