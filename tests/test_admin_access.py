@@ -222,3 +222,9 @@ def test_admin_access_real_socket_rebinding_and_admin_hosts() -> None:
     with ServerProcess(env={"MOCKSERVER_ADMIN_HOSTS": "from-env"}) as server:
         assert httpx.get(server.url + "/__admin/faults", headers={"host": "from-env"}).status_code == 200
         assert httpx.get(server.url + "/__admin/faults", headers={"host": "other"}).status_code == 403
+
+
+async def test_admin_access_refusal_echoes_host_cut() -> None:
+    async with in_process() as client:
+        response = await client.get("/__admin/faults", headers={"host": "a" * 5000 + ".example"})
+    assert response.status_code == 403 and len(response.text) < 400

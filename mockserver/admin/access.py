@@ -29,6 +29,8 @@ from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..errors import echo
+
 ADMIN_PREFIX = "/__admin"
 ADMIN_HEADER = "X-Mock-Admin"
 FORBIDDEN = 403
@@ -97,8 +99,9 @@ class AdminAccess:
             elif name == b"access-control-request-method":
                 preflight = True
         if not self.host_allowed(host, arrived_at):
+            shown = echo(host_name(host or ""))
             return (
-                f"the admin API answers only requests addressed to this server, not to host {host_name(host or '')!r}; "
+                f"the admin API answers only requests addressed to this server, not to host {shown!r}; "
                 "use localhost or 127.0.0.1, or add the name with --admin-hosts"
             )
         if method == "OPTIONS" and preflight:
