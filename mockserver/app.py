@@ -22,6 +22,7 @@ from .errors import DetectError, FixtureError
 from .http import handlers
 from .http.accesslog import AccessLog
 from .http.cors import PageCORS
+from .http.docs import add_docs
 from .http.endpoint import DetectEndpoint
 from .http.guard import RequestGuard
 from .http.openapi import complete
@@ -138,10 +139,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="A local emulator of the vendor's `POST /api/v1/objects/detect`.",
         lifespan=_lifespan(runtime),
+        docs_url=None,  # add_docs: pages whose scripts and fonts this server serves itself
+        redoc_url=None,
     )
     app.state.runtime = runtime
     app.include_router(router)
     app.include_router(admin.router)
+    add_docs(app)
     app.add_exception_handler(DetectError, handlers.detect_error)
     app.add_exception_handler(RequestValidationError, handlers.invalid_request)
     app.add_exception_handler(StarletteHTTPException, handlers.http_error)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -87,3 +89,26 @@ async def test_openapi_answer_fields_never_null(client: httpx.AsyncClient) -> No
 async def test_openapi_requires_what_is_always_sent(client: httpx.AsyncClient, shape: str, required: set[str]) -> None:
     schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
     assert set(schemas[shape].get("required", [])) == required
+
+
+# Any reference to another host: a scheme, or a scheme-relative `//host`.
+OTHER_HOST = re.compile(r"(?:[a-z][a-z0-9+.-]*:)?//", re.I)
+REFERENCES = re.compile(r"""(?:src|href|spec-url)=["']([^"']+)["']|url: *["']([^"']+)["']""")
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+@pytest.mark.parametrize("root_path", ["", "/mock"])
+async def test_openapi_docs_pages_load_nothing_from_other_hosts(page: str, root_path: str) -> None:
+    app = create_app(Settings(fixtures=None))
+    transport = httpx.ASGITransport(app=app, root_path=root_path)
+    async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+        # As uvicorn serves it with --root-path: the path as the client sent it, the prefix included.
+        response = await client.get(root_path + page)
+        assert response.status_code == 200
+        assert not OTHER_HOST.search(response.text), response.text
+        references = [first or second for first, second in REFERENCES.findall(response.text)]
+        assert len(references) >= 3 and f"{root_path}/openapi.json" in references, references
+        for reference in references:
+            assert reference.startswith(root_path + "/"), reference
+            asset = await client.get(reference)
+            assert asset.status_code == 200 and asset.content, reference
