@@ -228,3 +228,37 @@ def test_browser_page_cannot_drive_admin_api(page_server: str, tmp_path: Path) -
     assert journal_after_attack == 1
     assert console == {"armed": 201, "listed": 2, "deleted": 204, "reset": 200}, console
     assert log == []
+
+
+@pytest.mark.parametrize(
+    ("page_path", "shown"),
+    [
+        ("/docs", ".opblock-summary-path[data-path='/api/v1/objects/detect']"),
+        ("/redoc", "h2:has-text('Find objects in photos')"),
+    ],
+)
+def test_browser_docs_pages_render_with_nothing_from_other_hosts(page_path: str, shown: str) -> None:
+    from urllib.parse import urlsplit
+
+    from playwright.sync_api import Route, sync_playwright
+
+    executable = chromium()
+    asked: list[str] = []
+
+    def offline(route: Route) -> None:
+        asked.append(route.request.url)
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            route.abort()
+
+    with MockServer(Settings(port=0, fixtures=None)) as mock, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=FLAGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.route("**/*", offline)
+            page.goto(mock.url + page_path)
+            page.wait_for_selector(shown, timeout=60_000)
+        finally:
+            browser.close()
+    assert asked and all(urlsplit(url).hostname == "127.0.0.1" for url in asked), asked

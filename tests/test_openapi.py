@@ -106,6 +106,8 @@ async def test_openapi_docs_pages_load_nothing_from_other_hosts(page: str, root_
         response = await client.get(root_path + page)
         assert response.status_code == 200
         assert not OTHER_HOST.search(response.text), response.text
+        # What the pages' scripts may fetch: nothing from another host (ReDoc would show Redocly's logo).
+        assert response.headers["content-security-policy"].startswith("default-src 'self';")
         references = [first or second for first, second in REFERENCES.findall(response.text)]
         assert len(references) >= 3 and f"{root_path}/openapi.json" in references, references
         for reference in references:

@@ -4,7 +4,9 @@ FastAPI's own pages load Swagger UI and ReDoc from public CDNs, ReDoc's fonts fr
 FastAPI's site: offline, where this server is meant to run, they stay blank. The files come from the
 `fastapi-offline` package (MIT; it ships Swagger UI, ReDoc and the icon with their licences) and are
 served under `/docs/assets/`. Swagger UI's validator badge, which asks an online validator about the
-document, is off; ReDoc is told not to fetch Google's fonts. Paths follow the ASGI `root_path`, so the
+document, is off; ReDoc is told not to fetch Google's fonts. ReDoc's script still shows Redocly's logo
+from Redocly's CDN in its side menu: the pages' Content-Security-Policy lets them load nothing from another
+host, so the browser never asks (the logo's place stays empty). Paths follow the ASGI `root_path`, so the
 pages work under a prefix too.
 """
 
@@ -23,6 +25,12 @@ REDOC_PATH = "/redoc"
 ASSETS_PATH = "/docs/assets"
 # Swagger UI's parameters: no validator badge (it would send the document's URL to validator.swagger.io).
 SWAGGER_UI_PARAMETERS = {"validatorUrl": None}
+# This server only; inline script and styles (Swagger UI's start-up script, ReDoc's styled components),
+# images as data: URLs, and ReDoc's search worker, which it starts from a blob: URL.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; font-src 'self'"
+)
 
 
 def assets_folder() -> Path:
@@ -39,24 +47,29 @@ def add_docs(app: FastAPI) -> None:
 
     async def swagger_ui(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "").rstrip("/")
-        return get_swagger_ui_html(
+        return _offline(get_swagger_ui_html(
             openapi_url=root + openapi_url,
             title=f"{app.title} - Swagger UI",
             swagger_js_url=f"{root}{ASSETS_PATH}/swagger-ui-bundle.js",
             swagger_css_url=f"{root}{ASSETS_PATH}/swagger-ui.css",
             swagger_favicon_url=f"{root}{ASSETS_PATH}/favicon.png",
             swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
-        )
+        ))
 
     async def redoc(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "").rstrip("/")
-        return get_redoc_html(
+        return _offline(get_redoc_html(
             openapi_url=root + openapi_url,
             title=f"{app.title} - ReDoc",
             redoc_js_url=f"{root}{ASSETS_PATH}/redoc.standalone.js",
             redoc_favicon_url=f"{root}{ASSETS_PATH}/favicon.png",
             with_google_fonts=False,
-        )
+        ))
 
     app.add_api_route(DOCS_PATH, swagger_ui, methods=["GET"], include_in_schema=False)
     app.add_api_route(REDOC_PATH, redoc, methods=["GET"], include_in_schema=False)
+
+
+def _offline(page: HTMLResponse) -> HTMLResponse:
+    page.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    return page
