@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -326,3 +327,30 @@ def test_fixtures_nested_too_deep_refused(tmp_path: Path, depth: int) -> None:
     with pytest.raises(FixtureError) as caught:
         FixtureSet.load(tmp_path)
     assert str(caught.value) == f"{path}: nested deeper than 32 levels"
+
+
+@pytest.mark.parametrize("unreadable", ["street.json", "images/street.jpg", "."])
+def test_fixtures_unreadable_file_says_whose_permission_and_what_to_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unreadable: str
+) -> None:
+    """The image's user (uid 10001) meets files it may not read; root, running this test, never does: so the
+    operating system's refusal is stood in for (the message once was a bare `Permission denied`)."""
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "street.jpg").write_bytes((SHIPPED / "images" / "street.jpg").read_bytes())
+    write(tmp_path, "street.json", {"match": {"image": "images/street.jpg"}, "answers": {"object": LABELS}})
+    denied = (tmp_path / unreadable).resolve()
+
+    def refuse(path: Path) -> None:
+        if Path(path).resolve() == denied:
+            raise PermissionError(13, "Permission denied", str(path))
+
+    real_read_text, real_read_bytes, real_access = Path.read_text, Path.read_bytes, os.access
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: refuse(self) or real_read_text(self, *a, **k))
+    monkeypatch.setattr(Path, "read_bytes", lambda self: refuse(self) or real_read_bytes(self))
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path).resolve() != denied and real_access(path, mode))
+    with pytest.raises(FixtureError) as caught:
+        FixtureSet.load(tmp_path)
+    message = str(caught.value)
+    assert f"permission denied to the server's user (uid {os.getuid()})" in message
+    assert "chmod -R a+rX" in message
+    assert message.startswith(str(tmp_path / ("" if unreadable == "." else "street.json")).rstrip("/"))

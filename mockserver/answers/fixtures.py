@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -174,6 +175,14 @@ def _too_deep(document: Any) -> bool:
     return False
 
 
+def unreadable(what: str) -> str:
+    """Why a file the server's user may not read stops the server, and what to change."""
+    return (
+        f"cannot read {what}: permission denied to the server's user (uid {os.getuid()}); make the "
+        f"fixtures readable to it (e.g. chmod -R a+rX on the folder)"
+    )
+
+
 def load_fixture(file: Path, label: str, *, root: Path | None = None) -> Fixture:
     """Read and check one fixture file; `label` is how errors name it.
 
@@ -181,6 +190,8 @@ def load_fixture(file: Path, label: str, *, root: Path | None = None) -> Fixture
     """
     try:
         text = file.read_text(encoding="utf-8")
+    except PermissionError:
+        raise FixtureError(label, "", unreadable("the file")) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise FixtureError(label, "", f"cannot read: {exc}") from None
     try:
@@ -200,6 +211,8 @@ def load_fixture(file: Path, label: str, *, root: Path | None = None) -> Fixture
         image_path = _image_inside(file, match.image, file.parent if root is None else root, label)
         try:
             data = image_path.read_bytes()
+        except PermissionError:
+            raise FixtureError(label, "match.image", unreadable(match.image)) from None
         except OSError as exc:
             raise FixtureError(label, "match.image", f"cannot read {match.image}: {exc.strerror}") from None
         info = sniff(data)
@@ -253,6 +266,8 @@ class FixtureSet:
             return cls()
         if not folder.is_dir():
             raise FixtureError(folder, "", "fixtures folder does not exist")
+        if not os.access(folder, os.R_OK | os.X_OK):
+            raise FixtureError(folder, "", unreadable("the fixtures folder"))
         files = sorted(folder.rglob("*.json"))
         return cls.of((load_fixture(file, str(file), root=folder) for file in files), str(folder))
 
