@@ -1,9 +1,9 @@
 """`python -m mockserver.healthcheck`: the image's HEALTHCHECK. Exits 0 when the server answers `/health`, else 1.
 
 It asks the address and port the server was started with, in the server's own order: the flags of the
-running `mockserver` (`docker run IMAGE mockserver --port 9000` is checked on 9000), then
-`MOCKSERVER_HOST` / `MOCKSERVER_PORT`, then the defaults. The server is found as a container runs it: process
-1 (the image's `CMD`), or a child of process 1 (`docker run --init`); elsewhere the flags are not looked for.
+container's `mockserver` (`docker run IMAGE mockserver --port 9000` is checked on 9000), then
+`MOCKSERVER_HOST` / `MOCKSERVER_PORT`, then the defaults. The flags are read from process 1's command line,
+the image's `CMD` (or the init that runs it, `docker run --init`); outside a container there are none.
 It prints one line and never a traceback: while the server starts, "not answering yet" is an expected
 answer, not an error. It imports nothing but the standard library itself.
 """
@@ -42,25 +42,18 @@ def mockserver_arguments(words: Sequence[str]) -> list[str] | None:
 
 
 def server_arguments(proc: Path = Path("/proc")) -> list[str] | None:
-    """The flags of the container's mockserver: process 1, or a child of process 1; None if neither is it."""
-    candidates = [proc / "1"]
+    """The flags of the container's mockserver, from process 1's command line; None if it runs no mockserver.
+
+    Process 1 is the image's `CMD`, or an init (`docker run --init`: `docker-init -- mockserver …`, tini,
+    dumb-init) whose own command line holds the server's. Other processes are never looked at: outside a
+    container they are other people's.
+    """
     try:
-        children = [entry for entry in proc.iterdir() if entry.name.isdigit() and entry.name != "1"]
+        words = [word.decode(errors="replace") for word in (proc / "1" / "cmdline").read_bytes().split(b"\0") if word]
     except OSError:
-        children = []
-    for entry in sorted(children, key=lambda entry: int(entry.name)):
-        try:
-            # stat is "pid (comm) state ppid ...": the command may hold spaces, so split after its ')'.
-            if (entry / "stat").read_text().rsplit(")", 1)[1].split()[1] == "1":
-                candidates.append(entry)
-        except (OSError, IndexError):
-            continue
-    for entry in candidates:
-        try:
-            words = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        arguments = mockserver_arguments([word.decode(errors="replace") for word in words if word])
+        return None
+    for start in range(len(words)):
+        arguments = mockserver_arguments(words[start:])
         if arguments is not None:
             return arguments
     return None

@@ -37,11 +37,12 @@ SCRIPT = ["/usr/local/bin/python", "/usr/local/bin/mockserver"]
         ({1: (0, ["mockserver", "--port=9001", "--host", "::"])}, {}, "http://[::1]:9001/health"),
         ({1: (0, ["python3", "-m", "mockserver", "--fixtures", "/f", "--port", "9002"])}, {},
          "http://127.0.0.1:9002/health"),
-        # `docker run --init`: tini is process 1, the server its child
+        # `docker run --init`: the init is process 1, and its command line holds the server's
         ({1: (0, ["/sbin/docker-init", "--", "mockserver", "--port", "9003"]),
           7: (1, ["mockserver", "--port", "9003"])}, {}, "http://127.0.0.1:9003/health"),
-        # no mockserver where a container has it: the environment, then the defaults
-        ({1: (0, ["/sbin/init"]), 300: (299, ["mockserver", "--port", "1"])}, {"MOCKSERVER_PORT": "9004"},
+        # not in a container: other people's servers, even ones left to process 1, are not this one
+        ({1: (0, ["/sbin/init"]), 300: (299, ["mockserver", "--port", "1"]),
+          4498: (1, ["python3", ".venv/bin/mockserver", "--port", "2"])}, {"MOCKSERVER_PORT": "9004"},
          "http://127.0.0.1:9004/health"),
         ({}, {}, "http://127.0.0.1:8080/health"),
         ({1: (0, [*SCRIPT, "--port"])}, {"MOCKSERVER_PORT": "9005"}, "http://127.0.0.1:9005/health"),
