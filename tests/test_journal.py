@@ -11,7 +11,8 @@ import httpx
 import pytest
 from support import ADMIN, DETECT, FormPart, image_bytes, image_part, in_process, meta_part, post_detect
 
-from mockserver import Settings, create_app
+from mockserver import MockControl, Settings, create_app
+from mockserver.http.server import MockServer
 from mockserver.journal.store import Exchange
 
 pytestmark = pytest.mark.anyio
@@ -236,3 +237,13 @@ async def test_journal_wait_counts_again_after_clear() -> None:
     journal.record(Exchange(session="s"), 200, 0.0)
     found = await asyncio.wait_for(waiting, 5)
     assert [entry.id for entry in found] == [3, 4] and journal.waiting == 0
+
+
+@pytest.mark.parametrize("session", ["plain", "a%2Fb", "100%25 sure", "x%00y"])
+def test_journal_mock_control_finds_session_with_percent_escapes(session: str) -> None:
+    """MockControl sends a session id as it is, `%` included (httpx before 0.28 left `%2F` unescaped)."""
+    with MockServer(Settings(port=0, fixtures=None)) as server, MockControl(server.url, session=session) as control:
+        httpx.post(server.url + DETECT, headers={"x-mock-session": session}, timeout=10)
+        entries = control.requests()
+        assert [entry.session for entry in entries] == [session]
+        assert control.clear_faults() == 0
