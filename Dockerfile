@@ -45,7 +45,7 @@ RUN groupadd --gid 10001 mockserver \
 COPY --from=builder /wheels /wheels
 RUN pip install --no-cache-dir -c /wheels/constraints.txt /wheels/mockserver-*.whl \
     && rm -rf /wheels \
-    && python -c "import pathlib, shutil, mockserver.settings as s; b = pathlib.Path(s.__file__).parent / '_fixtures'; shutil.rmtree(b); b.symlink_to('/fixtures')"
+    && python -c "import pathlib, shutil, mockserver; b = pathlib.Path(mockserver.__file__).parent / '_fixtures'; shutil.rmtree(b); b.symlink_to('/fixtures')"
 
 # The default fixtures, owned by root and read-only for the server; mount a folder here to replace them.
 COPY fixtures/ /fixtures/
