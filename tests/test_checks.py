@@ -186,6 +186,15 @@ async def test_check_provider_case_insensitive(provider: str) -> None:
     assert response.status_code == 200 and response.json()["status"] == 200
 
 
+@pytest.mark.parametrize("media_type", ["multipart/form-data", "Multipart/Form-Data", "MULTIPART/FORM-DATA"])
+async def test_check_media_type_case_insensitive(media_type: str) -> None:
+    """RFC 9110: media types are case-insensitive (python-multipart 0.0.27 hands the type over as sent)."""
+    kind, _, options = GOOD_HEADERS["content-type"].partition(";")
+    assert kind == "multipart/form-data"
+    response = await post(Case("ok", 200, "", headers={"content-type": f"{media_type};{options}"}))
+    assert response.status_code == 200 and response.json()["status"] == 200
+
+
 @pytest.mark.parametrize("token", ["good-token", "other"])
 async def test_check_configured_token_accepted(token: str) -> None:
     case = Case("ok", 200, "", url=f"{URL.split('?')[0]}?oauth_provider=mr&oauth_token={token}")

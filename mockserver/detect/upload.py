@@ -58,7 +58,7 @@ def boundary_of(content_type: str | None) -> bytes:
     """Row 5: the boundary of a `multipart/form-data` body, or NotMultipart."""
     media_type, params = _parse_options(content_type or "")
     boundary = params.get(b"boundary", b"")
-    if media_type != MULTIPART_FORM or not boundary:
+    if media_type.lower() != MULTIPART_FORM or not boundary:  # python-multipart 0.0.27 keeps the case sent
         raise NotMultipart()
     if len(boundary) > MAX_BOUNDARY_BYTES:
         raise MalformedMultipart(f"boundary longer than {MAX_BOUNDARY_BYTES} bytes")
