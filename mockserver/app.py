@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import __version__
 from .admin import api as admin
+from .admin import console, events, scenarios
 from .admin.access import AdminAccess, AdminGuard
 from .errors import DetectError, FixtureError
 from .http import handlers
@@ -146,6 +147,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(admin.router)
     add_docs(app)
+    app.include_router(events.router)
+    app.include_router(scenarios.router)
+    if settings.console:
+        app.include_router(console.router)
     app.add_exception_handler(DetectError, handlers.detect_error)
     app.add_exception_handler(RequestValidationError, handlers.invalid_request)
     app.add_exception_handler(StarletteHTTPException, handlers.http_error)

@@ -32,7 +32,7 @@ class Runtime:
             faults=FaultBook(
                 load_scenario(settings.scenario, max_faults=settings.max_faults), max_faults=settings.max_faults
             ),
-            journal=Journal(settings.journal_size, settings.journal_max_bytes),
+            journal=Journal(settings.journal_size, settings.journal_max_bytes, settings.journal_answer_bytes),
         )
 
     def reset(self) -> None:

@@ -78,6 +78,10 @@ class Settings(BaseModel):
     journal_max_bytes: int = Field(
         64 * MIB, ge=0, description="About how much memory the journal may hold; the oldest go first."
     )
+    journal_answer_bytes: int = Field(
+        64 * 1024, ge=0, description="Most bytes of each answer the journal keeps (counted in its memory); rest cut."
+    )
+    console: bool = Field(True, description="Serve the web console under /__admin/console/ (GET / leads there).")
     fixtures_poll: float = Field(1.0, ge=0, description="Seconds between checks for changed fixture files; 0: off.")
     max_faults: int = Field(1000, ge=1, description="Most faults armed at once.")
     max_fault_seconds: float = Field(300, gt=0, description="Longest a latency or hang fault holds a request.")

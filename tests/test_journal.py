@@ -140,8 +140,8 @@ def test_journal_record_secrets_cut_and_fields_in_order(query: object) -> None:
     exchange = Exchange(session="s")
     exchange.query = query  # type: ignore[assignment]
     for _ in range(2):  # the second time from the cache, when cached
-        record = Record._make(record_fields(7, exchange, 200, 0.0015))
-        assert len(record_fields(7, exchange, 200, 0.0015)) == len(Record._fields)
+        record = Record._make(record_fields(7, exchange, 200, 0.0015, 1024))
+        assert len(record_fields(7, exchange, 200, 0.0015, 1024)) == len(Record._fields)
         assert (record.id, record.session, record.http_status, record.duration_ms) == (7, "s", 200, 1.5)
         assert dict(record.query).get("oauth_token") in ("secret…", None)
         assert all("secret-token-123" not in value for _, value in record.query)

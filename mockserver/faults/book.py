@@ -167,12 +167,15 @@ class FaultBook:
         # The same faults as each request consults them: per session (in arming order), then global.
         self._scoped: dict[str, list[Armed]] = {}
         self._global: list[Armed] = []
+        # Bumped on every arm, disarm and reset, so a watcher (the console's event stream) sees a change.
+        self.version = 0
         self.reset()
 
     def _reindex(self) -> None:
         # Faults change seldom (admin calls) and are consulted on every request: sort them out here, so
         # a request pays nothing for faults armed for other sessions.
         self._scoped, self._global = {}, []
+        self.version += 1
         for armed in self._faults.values():
             session = armed.spec.match.session
             if session is None:

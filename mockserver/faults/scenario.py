@@ -9,7 +9,8 @@
 A bare list of faults is accepted too. Every fault is checked at start-up; a broken file stops the
 server with `file: place: reason`, as does one nested deeper than `MAX_DEPTH` (the YAML composer and the
 validator recurse: 100 000 brackets would crash them) or holding more faults than `--max-faults`.
-`POST /__admin/reset` returns to the scenario, counters fresh.
+`POST /__admin/reset` returns to the scenario, counters fresh. The console uploads a scenario's text to
+`POST /__admin/scenario`, read by the same `read_scenario`.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def parse_faults(document: Any, source: str, *, max_faults: int | None = None) -
         raise ScenarioError(source, _place(error["loc"]), error["msg"].removeprefix("Value error, ")) from None
 
 
-def _check_depth(text: str, source: Path) -> None:
+def _check_depth(text: str, source: Path | str) -> None:
     """Refuse nesting deeper than MAX_DEPTH before anything recursive reads the document.
 
     PyYAML's event parser is not recursive, and this stops at the first container too deep: a file of
@@ -79,6 +80,18 @@ def _check_depth(text: str, source: Path) -> None:
             depth -= 1
 
 
+def read_scenario(text: str, source: Path | str, *, max_faults: int | None = None) -> list[Fault]:
+    """The faults of a scenario's text (YAML or JSON); `source` names it in errors."""
+    try:
+        _check_depth(text, source)
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        place = f"line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+        raise ScenarioError(source, place, f"not YAML or JSON: {getattr(exc, 'problem', exc)}") from None
+    return parse_faults(document if document is not None else [], str(source), max_faults=max_faults)
+
+
 def load_scenario(path: Path | None, *, max_faults: int | None = None) -> list[Fault]:
     """The faults of a scenario file; no file means no faults. Raises ScenarioError: file, place, reason."""
     if path is None:
@@ -87,11 +100,4 @@ def load_scenario(path: Path | None, *, max_faults: int | None = None) -> list[F
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(path, "", f"cannot read: {exc}") from None
-    try:
-        _check_depth(text, path)
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        place = f"line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
-        raise ScenarioError(path, place, f"not YAML or JSON: {getattr(exc, 'problem', exc)}") from None
-    return parse_faults(document if document is not None else [], str(path), max_faults=max_faults)
+    return read_scenario(text, path, max_faults=max_faults)

@@ -39,6 +39,8 @@ class DetectEndpoint:
             nonlocal http_status
             if message["type"] == "http.response.start":
                 http_status = message["status"]
+            elif message["type"] == "http.response.body":
+                exchange.sent(message.get("body", b""))
             await send(message)
 
         try:
@@ -48,6 +50,7 @@ class DetectEndpoint:
             else:
                 await response(scope, receive, send)
                 http_status = response.status_code
+                exchange.answer = bytes(response.body)  # the same object when it is bytes
         finally:
             self.journal.record(exchange, http_status, time.perf_counter() - started)
 

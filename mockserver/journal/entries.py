@@ -40,6 +40,11 @@ class JournalEntry(BaseModel):
     http_status: int | None = Field(description="None when no HTTP answer was sent (a transport fault).")
     faults: list[AppliedFault]
     duration_ms: float
+    answer: str | None = Field(
+        None, description="The answer's body as sent (its first --journal-answer-bytes); None when none was sent."
+    )
+    answer_size: int = Field(0, description="The whole answer's size in bytes.")
+    answer_cut: bool = Field(False, description="True when `answer` is only the start of a larger answer.")
 
 
 class RequestList(BaseModel):

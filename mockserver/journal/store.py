@@ -2,9 +2,10 @@
 
 An entry holds the time, the session, the query (tokens cut to their first 6 characters), the parsed
 `meta`, each part's name, filename, content type, size and SHA-256 (never the bytes), the envelope
-status and text, the HTTP status, the faults applied and the time taken. The journal keeps the last
-`size` entries within a byte budget (oldest dropped first); a test can wait on it instead of sleeping
-(`Journal.wait`: a parked waiter costs a new entry one filter call, and reads the journal only when woken).
+status and text, the HTTP status, the answer as sent (its first `max_answer_bytes`), the faults applied
+and the time taken. The journal keeps the last `size` entries within a byte budget that counts the kept
+answers too (oldest dropped first); a test can wait on it instead of sleeping (`Journal.wait`: a parked
+waiter costs a new entry one filter call, and reads the journal only when woken), the console on `change`.
 Entries are compact: meta is kept as its bytes and parsed when listed, long names are cut, and each
 entry is kept as one `marshal` blob (see `Journal`).
 """
@@ -72,9 +73,24 @@ class Exchange:
     status: int | None = None
     text: str | None = None
     faults: list[Armed] = field(default_factory=list)
+    # The answer's body as sent: one bytes object (the Response's own, not a copy) or the chunks a
+    # transport fault let out; None when no body was sent.
+    answer: bytes | None = None
+    chunks: list[bytes] | None = None
 
     def answered(self, status: int, text: str | None = None) -> None:
         self.status, self.text = status, text
+
+    def sent(self, chunk: bytes) -> None:
+        """Note a piece of the answer's body that went out (transport faults send theirs piecemeal)."""
+        if self.chunks is None:
+            self.chunks = []
+        self.chunks.append(chunk)
+
+    def sent_body(self) -> bytes | None:
+        if self.chunks is not None:
+            return b"".join(self.chunks)
+        return self.answer
 
 
 def _cut(text: str | None, limit: int = MAX_TEXT) -> str | None:
@@ -124,6 +140,8 @@ class Record(NamedTuple):
     http_status: int | None
     faults: tuple[tuple[str, str, str], ...]
     duration_ms: float
+    answer: bytes | None
+    answer_size: int
 
     def document(self) -> dict[str, Any]:
         """The record as the admin API shows it (JournalEntry's shape)."""
@@ -161,6 +179,9 @@ class Record(NamedTuple):
             "http_status": self.http_status,
             "faults": [{"id": fault_id, "type": kind, "name": name} for fault_id, kind, name in self.faults],
             "duration_ms": self.duration_ms,
+            "answer": self.answer.decode("utf-8", "replace") if self.answer is not None else None,
+            "answer_size": self.answer_size,
+            "answer_cut": self.answer is not None and len(self.answer) < self.answer_size,
         }
 
 
@@ -201,8 +222,10 @@ def _journal_query(query: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str],
 _kept_query = cached_when_short(_journal_query, max_len=CACHED_QUERY_PARAMS)
 
 
-def record_fields(entry_id: int, exchange: Exchange, http_status: int | None, elapsed: float) -> tuple[Any, ...]:
-    """The Record of an exchange as a plain tuple, in the order of Record's fields."""
+def record_fields(
+    entry_id: int, exchange: Exchange, http_status: int | None, elapsed: float, max_answer_bytes: int
+) -> tuple[Any, ...]:
+    """The Record of an exchange as a plain tuple, in the order of Record's fields; the answer cut."""
     upload = exchange.upload
     parts = upload.parts if upload is not None else []
     meta = upload.meta if upload is not None else None
@@ -210,8 +233,12 @@ def record_fields(entry_id: int, exchange: Exchange, http_status: int | None, el
     kept = _kept_query(tuple(exchange.query))  # tuple() of the usual tuple is that tuple, not a copy
     rows = tuple((part.name, part.filename, part.content_type, part.size, part.sha256, part.complete) for part in parts)
     faults = tuple((armed.id, armed.spec.type, armed.spec.name) for armed in exchange.faults)
+    answer = exchange.sent_body()
+    size = len(answer) if answer is not None else 0
+    # A whole slice of bytes is the same object: an answer within the bound is not copied.
+    kept_answer = answer[:max_answer_bytes] if answer is not None else None
     return (entry_id, exchange.started, exchange.session, kept, meta, modes, names, rows, exchange.status,
-            exchange.text, http_status, faults, round(elapsed * 1000, 3))
+            exchange.text, http_status, faults, round(elapsed * 1000, 3), kept_answer, size)
 
 
 def _load(blob: bytes) -> Record:
@@ -236,9 +263,15 @@ class Journal:
     in the cache. One bytes object per entry is neither walked nor scattered.
     """
 
-    def __init__(self, size: int = 1000, max_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, size: int = 1000, max_bytes: int = 64 * 1024 * 1024, max_answer_bytes: int = 64 * 1024) -> None:
         self.size = size
         self.max_bytes = max_bytes
+        self.max_answer_bytes = max_answer_bytes
+        # What a watcher compares to see a change: the newest id ever given, and how many clears.
+        self.last_id = 0
+        self.clears = 0
+        # Watchers of any change (the console's event stream), woken by a new entry or a clear.
+        self._watchers: set[asyncio.Future[None]] = set()
         self._records: deque[bytes] = deque()
         self._bytes = 0
         self._ids = itertools.count(1)
@@ -249,7 +282,8 @@ class Journal:
         self._waiters: dict[str | None, set[_Waiter]] = {}
 
     def record(self, exchange: Exchange, http_status: int | None, elapsed: float) -> None:
-        fields = record_fields(next(self._ids), exchange, http_status, elapsed)
+        self.last_id = next(self._ids)
+        fields = record_fields(self.last_id, exchange, http_status, elapsed, self.max_answer_bytes)
         entry = marshal.dumps(fields)
         self._records.append(entry)
         self._bytes += len(entry) + ENTRY_OVERHEAD
@@ -257,6 +291,8 @@ class Journal:
             self._bytes -= len(self._records.popleft()) + ENTRY_OVERHEAD
         if self._waiters:
             self._tell_waiters(Record._make(fields))
+        if self._watchers:
+            self._wake_watchers()
 
     def _tell_waiters(self, record: Record) -> None:
         for session in (None, record.session) if record.session is not None else (None,):
@@ -265,6 +301,11 @@ class Journal:
                     waiter.missing -= 1
                     if waiter.missing == 0 and not waiter.woken.done():
                         waiter.woken.set_result(None)
+
+    def _wake_watchers(self) -> None:
+        for watcher in self._watchers:
+            if not watcher.done():
+                watcher.set_result(None)
 
     @property
     def waiting(self) -> int:
@@ -280,6 +321,8 @@ class Journal:
         removed = len(self._records) - len(kept)
         self._records = deque(kept)
         self._bytes = sum(len(blob) + ENTRY_OVERHEAD for blob in kept)
+        self.clears += 1
+        self._wake_watchers()
         return removed
 
     async def wait(self, query: Query, count: int, timeout: float) -> list[Record]:
@@ -301,6 +344,20 @@ class Journal:
                 if not parked and self._waiters.get(query.session) is parked:
                     del self._waiters[query.session]
         return found
+
+    async def change(self, last_id: int, clears: int, timeout: float) -> None:
+        """Return once an entry newer than `last_id` is recorded or the journal is cleared again (after
+        `clears`), or when `timeout` ends; unlike `wait`, never reads the entries."""
+        if self.last_id != last_id or self.clears != clears:
+            return
+        watcher = asyncio.get_running_loop().create_future()
+        self._watchers.add(watcher)
+        try:
+            await asyncio.wait_for(watcher, timeout)
+        except TimeoutError:
+            pass
+        finally:
+            self._watchers.discard(watcher)
 
     def __iter__(self) -> Iterator[Record]:
         return map(_load, self._records)

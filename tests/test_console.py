@@ -1,0 +1,202 @@
+"""The console's server side: answers kept in the journal, the change stream, scenario upload, the page."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+from support import DETECT, in_process, post_detect
+
+from mockserver import Settings, create_app
+from mockserver.admin.events import changes
+from mockserver.journal.store import ENTRY_OVERHEAD, Exchange, Journal
+
+pytestmark = pytest.mark.anyio
+
+
+async def _journal(client: httpx.AsyncClient) -> list[dict[str, object]]:
+    response = await client.get("/__admin/requests")
+    requests: list[dict[str, object]] = response.json()["requests"]
+    return requests
+
+
+@pytest.mark.parametrize(
+    ("headers", "http_status"),
+    [({}, 200), ({"x-mock-fault": "status=500"}, 500), ({"x-mock-fault": "gateway=503"}, 503)],
+)
+async def test_console_journal_keeps_answer_as_sent(headers: dict[str, str], http_status: int) -> None:
+    async with in_process() as client:
+        answer = await post_detect(client, headers=headers)
+        (entry,) = await _journal(client)
+    assert answer.status_code == http_status
+    assert entry["answer"] == answer.text
+    assert entry["answer_size"] == len(answer.content) and entry["answer_cut"] is False
+
+
+async def test_console_journal_answer_cut_at_setting() -> None:
+    async with in_process(journal_answer_bytes=20) as client:
+        answer = await post_detect(client)
+        (entry,) = await _journal(client)
+    assert entry["answer"] == answer.content[:20].decode()
+    assert entry["answer_size"] == len(answer.content) > 20 and entry["answer_cut"] is True
+
+
+async def test_console_journal_no_answer_when_request_refused_before_body() -> None:
+    async with in_process() as client:
+        answer = await client.get(DETECT)
+        (entry,) = await _journal(client)
+    assert answer.status_code == 405 and entry["answer"] == answer.text
+
+
+def test_console_journal_answers_count_against_memory_bound() -> None:
+    journal = Journal(size=1000, max_bytes=50_000, max_answer_bytes=8_000)
+    for _ in range(20):
+        exchange = Exchange()
+        exchange.answer = b"x" * 20_000
+        journal.record(exchange, 200, 0.001)
+    assert 0 < len(journal) <= 6  # each entry holds its answer's first 8000 bytes
+    assert journal._bytes <= 50_000 and journal._bytes == sum(len(blob) + ENTRY_OVERHEAD for blob in journal._records)
+    (entry, *_) = [record.document() for record in journal]
+    assert len(entry["answer"]) == 8_000 and entry["answer_size"] == 20_000 and entry["answer_cut"]
+
+
+def test_console_journal_answer_sent_in_pieces_is_joined() -> None:
+    journal = Journal()
+    exchange = Exchange()
+    exchange.answer = b"never sent whole"
+    exchange.sent(b'{"status":')
+    exchange.sent(b"")
+    journal.record(exchange, 200, 0.001)
+    (record,) = journal
+    assert record.document()["answer"] == '{"status":' and record.document()["answer_size"] == 10
+
+
+async def _next_state(stream: object) -> dict[str, int]:
+    while True:
+        chunk = await asyncio.wait_for(stream.__anext__(), 10)  # type: ignore[attr-defined]
+        text = chunk.decode()
+        if text.startswith("event: state"):
+            data: dict[str, int] = json.loads(text.split("data: ", 1)[1])
+            return data
+
+
+async def test_console_events_report_requests_faults_and_clears() -> None:
+    app = create_app(Settings(fixtures=None))
+    runtime = app.state.runtime
+    stream = changes(runtime, seconds=30)
+    assert (await stream.__anext__()).startswith(b"retry: ")
+    first = await _next_state(stream)
+    assert first == {"requests": 0, "clears": 0, "faults": runtime.faults.version}
+    waiting = asyncio.ensure_future(_next_state(stream))
+    await asyncio.sleep(0.05)
+    runtime.journal.record(Exchange(), 200, 0.001)
+    assert (await waiting)["requests"] == 1
+    runtime.faults.add_all([])
+    assert (await _next_state(stream))["faults"] == first["faults"] + 1
+    runtime.journal.clear()
+    assert (await _next_state(stream))["clears"] == 1
+    await stream.aclose()  # type: ignore[attr-defined]
+
+
+async def test_console_events_stream_ends_after_its_time() -> None:
+    app = create_app(Settings(fixtures=None))
+    chunks = [chunk async for chunk in changes(app.state.runtime, seconds=0.3)]
+    assert chunks[0].startswith(b"retry: ") and sum(chunk.startswith(b"event: state") for chunk in chunks) == 1
+
+
+def test_console_events_served_over_a_socket() -> None:
+    from mockserver.http.server import MockServer
+
+    with MockServer(Settings(port=0, fixtures=None)) as mock, httpx.Client(base_url=mock.url, timeout=10) as client:
+        with client.stream("GET", "/__admin/events") as events:
+            assert events.headers["content-type"].startswith("text/event-stream")
+            lines = events.iter_lines()
+            states = (json.loads(line[len("data: "):]) for line in lines if line.startswith("data: "))
+            assert next(states)["requests"] == 0
+            client.post("/__admin/faults", json={"type": "latency", "ms": 1})
+            assert next(states)["faults"] > 0
+
+
+async def test_console_events_need_the_admin_token() -> None:
+    async with in_process(admin_token="s3cret") as client:
+        response = await client.get("/__admin/events")
+    assert response.status_code == 401
+
+
+SCENARIO = """
+description: two faults
+faults:
+  - {type: gateway, status: 503, when: {times: 3}}
+  - {type: latency, ms: 5}
+"""
+
+
+async def test_console_scenario_upload_arms_its_faults() -> None:
+    async with in_process() as client:
+        response = await client.post("/__admin/scenario", json={"text": SCENARIO, "name": "outage.yaml"})
+        listed = (await client.get("/__admin/faults")).json()["faults"]
+    assert response.status_code == 201
+    assert [fault["type"] for fault in response.json()["faults"]] == ["gateway", "latency"]
+    assert [fault["id"] for fault in listed] == [fault["id"] for fault in response.json()["faults"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("faults: [{type: gateway, status: 500}]", "outage.yaml: faults[0].status: Input should be"),
+        ("faults: [", "outage.yaml: line 1 column 10: not YAML or JSON"),
+        ("{other: 1}", "outage.yaml: unknown keys ['other']"),
+    ],
+)
+async def test_console_scenario_upload_broken_arms_nothing(text: str, error: str) -> None:
+    async with in_process() as client:
+        response = await client.post("/__admin/scenario", json={"text": text, "name": "outage.yaml"})
+        listed = (await client.get("/__admin/faults")).json()["faults"]
+    assert response.status_code == 422 and response.json()["detail"].startswith(error), response.json()
+    assert listed == []
+
+
+async def test_console_scenario_upload_bounded_by_max_faults() -> None:
+    async with in_process(max_faults=1) as client:
+        response = await client.post("/__admin/scenario", json={"text": SCENARIO})
+    assert response.status_code == 409
+
+
+async def test_console_root_leads_to_page() -> None:
+    async with in_process() as client:
+        root = await client.get("/")
+        page = await client.get(root.headers["location"])
+        script = await client.get("/__admin/console/console.js")
+        missing = await client.get("/__admin/console/../api.py")
+    assert root.status_code == 307 and root.headers["location"] == "/__admin/console/"
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert '<script type="module" src="console.js">' in page.text
+    assert script.headers["content-type"].startswith("text/javascript") and "/__admin" in script.text
+    assert missing.status_code == 404
+
+
+async def test_console_page_served_without_token_api_needs_it() -> None:
+    """The page holds no state: it loads, then asks for the token the API wants."""
+    async with in_process(admin_token="s3cret") as client:
+        page = await client.get("/__admin/console/")
+        faults = await client.get("/__admin/faults")
+    assert page.status_code == 200 and faults.status_code == 401
+
+
+@pytest.mark.parametrize("off", [{"console": False}, {"console": "false"}])
+async def test_console_off(off: dict[str, object]) -> None:
+    async with in_process(**off) as client:
+        root = await client.get("/")
+        page = await client.get("/__admin/console/")
+    assert root.status_code == 404 and page.status_code == 404
+
+
+def test_console_off_from_env_and_flag() -> None:
+    from mockserver.cli import load_settings
+
+    assert load_settings([], {"MOCKSERVER_CONSOLE": "false"}).console is False
+    assert load_settings(["--console", "true"], {"MOCKSERVER_CONSOLE": "false"}).console is True
+    assert load_settings([], {}).console is True

@@ -1,0 +1,204 @@
+"""The console in headless chromium, driven by role and name as a screen reader would; screenshots kept.
+
+Screenshots go to `test-artifacts/console/` (or `$MOCKSERVER_TEST_ARTIFACTS/console/`), which git ignores;
+the terminal summary names the folder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import conftest
+import httpx
+import pytest
+from browser import FLAGS, chromium
+
+from mockserver import Settings
+from mockserver.http.server import MockServer
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTEFACTS = conftest.ARTEFACTS / "console"
+IMAGES = ROOT / "fixtures" / "images"
+# Generous bounds: they only fail a hung page, never a slow machine's page.
+WAIT_MS = 15_000
+PRESETS = ["Arm server error", "Arm image error", "Arm gateway 503", "Arm slow", "Arm connection reset"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=FLAGS, headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def _open(browser: Any, url: str) -> Any:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=WAIT_MS)
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.errors = errors
+    page.goto(url + "/")
+    return page
+
+
+def _shot(page: Any, name: str, **options: Any) -> Path:
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTEFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True, **options)
+    return path
+
+
+def test_console_browser_requests_faults_try_it(browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    with MockServer(Settings(port=0, fixtures=ROOT / "fixtures")) as mock:
+        page = _open(browser, mock.url)
+        try:
+            assert page.url == mock.url + "/__admin/console/"
+            for name in ("Requests", "Faults", "Try it", "Fixtures"):
+                expect(page.get_by_role("heading", name=name)).to_be_visible()
+            expect(page.get_by_text("live", exact=True)).to_be_visible()
+            fixtures = page.get_by_role("region", name="Fixtures")
+            expect(fixtures.get_by_role("cell", name="street.json")).to_be_visible()
+
+            # One click arms the preset; the server's list shows it, with a Disarm button.
+            page.get_by_role("button", name="Arm server error").click()
+            armed = page.get_by_role("table", name="Armed faults")
+            expect(armed.get_by_role("button", name="Disarm", exact=True)).to_have_count(1)
+            expect(armed).to_contain_text("envelope 500")
+
+            # Try it: two images, object and car_number; the armed fault answers the first request.
+            try_it = page.get_by_role("region", name="Try it")
+            images = [str(IMAGES / "street.jpg"), str(IMAGES / "people.jpg")]
+            try_it.get_by_label("Images", exact=True).set_input_files(images)
+            try_it.get_by_role("button", name="Send").click()
+            expect(try_it.get_by_role("status")).to_contain_text("envelope status 500")
+            requests = page.get_by_role("list", name="Journal, newest first")
+            expect(requests.get_by_role("listitem")).to_have_count(1)
+            expect(requests).to_contain_text("file_0 (street.jpg), file_1 (people.jpg)")
+            expect(requests).to_contain_text("500 · HTTP 500")
+            expect(armed).to_contain_text("exhausted")
+
+            # The next one is answered from the fixtures, and drawn: boxes over each image.
+            try_it.get_by_role("button", name="Send").click()
+            expect(try_it.get_by_role("status")).to_contain_text("envelope status 200")
+            expect(requests.get_by_role("listitem")).to_have_count(2)
+            pictures = try_it.get_by_role("img")
+            expect(pictures).to_have_count(2)
+            expect(pictures.first).to_have_accessible_name(re.compile(r"file_0 \(street.jpg\) with [1-9]\d* boxes"))
+            assert page.locator("#drawings svg rect").count() >= 5
+            assert "C606KY777" in page.locator("#drawings").inner_text()
+            _shot(page, "console-readme", clip={"x": 0, "y": 0, "width": 1440, "height": 1280})  # docs/console.png
+
+            # A row opens to the whole entry: parts with digests, and the answer as the client got it.
+            requests.get_by_role("listitem").first.locator("summary").click()
+            detail = requests.locator(".entry-detail").first
+            expect(detail).to_contain_text("image/jpeg")
+            expect(detail.locator("pre.answer")).to_contain_text('"car_number_labels"')
+            expect(detail).to_contain_text("oauth_token")
+            _shot(page, "console")
+
+            # Filters: only the failed request.
+            status_filter = page.get_by_role("search", name="Filter requests").get_by_label("Status")
+            status_filter.fill("500")
+            expect(requests.get_by_role("listitem")).to_have_count(1)
+            status_filter.fill("")
+            expect(requests.get_by_role("listitem")).to_have_count(2)
+
+            # Faults armed elsewhere appear live; presets, by keyboard too; Disarm and Disarm all.
+            httpx.post(mock.url + "/__admin/faults", json={"type": "latency", "ms": 1, "name": "from a test"})
+            expect(armed).to_contain_text("from a test")
+            armed.get_by_role("button", name="Disarm", exact=True).first.click()
+            expect(armed.get_by_role("button", name="Disarm", exact=True)).to_have_count(1)
+            for index, name in enumerate(PRESETS[1:], start=2):
+                button = page.get_by_role("button", name=name)
+                button.focus()
+                page.keyboard.press("Enter")
+                expect(armed.get_by_role("button", name="Disarm", exact=True)).to_have_count(index)
+            expect(armed).to_contain_text("gateway HTTP 503")
+            expect(armed).to_contain_text("3 times")
+            expect(armed).to_contain_text("latency 2000 ms")
+            expect(armed).to_contain_text("transport reset")
+            _shot(page, "console-faults")
+            page.get_by_role("button", name="Disarm all").click()
+            expect(armed.get_by_role("button", name="Disarm", exact=True)).to_have_count(0)
+
+            # The journal cleared from the page.
+            page.get_by_role("button", name="Clear journal").click()
+            expect(requests.get_by_role("listitem")).to_have_count(0)
+            assert httpx.get(mock.url + "/__admin/requests").json()["requests"] == []
+            assert page.errors == []
+        finally:
+            page.close()
+
+
+def test_console_browser_fault_form_shows_server_errors_by_field(browser: Any, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    with MockServer(Settings(port=0, fixtures=None)) as mock:
+        page = _open(browser, mock.url)
+        try:
+            faults = page.get_by_role("region", name="Faults")
+            faults.get_by_text("Arm any fault").click()
+            faults.get_by_label("Type").select_option("envelope")
+            faults.get_by_label("status", exact=True).fill("99")
+            faults.get_by_label("times").fill("2")
+            faults.get_by_role("button", name="Arm fault").click()
+            status = faults.get_by_label("status", exact=True)
+            expect(status).to_have_attribute("aria-invalid", "true")
+            expect(page.locator("#f-status-error")).to_contain_text("greater than or equal to 200")
+            assert httpx.get(mock.url + "/__admin/faults").json()["faults"] == []
+
+            status.fill("503")
+            faults.get_by_role("button", name="Arm fault").click()
+            expect(faults.get_by_role("button", name="Disarm", exact=True)).to_have_count(1)
+            (armed,) = httpx.get(mock.url + "/__admin/faults").json()["faults"]
+            assert armed["status"] == 503 and armed["when"]["times"] == 2
+
+            # A scenario file from the browser, read by the server's own loader; a broken one says where.
+            broken = tmp_path / "broken.yaml"
+            broken.write_text("faults:\n  - {type: transport, action: explode}\n")
+            faults.get_by_label("Scenario file").set_input_files(str(broken))
+            faults.get_by_role("button", name="Load scenario").click()
+            expect(page.locator("#scenario-message")).to_contain_text("broken.yaml: faults[0].action")
+            scenario = ROOT / "examples" / "scenarios" / "outage-recovers.yaml"
+            faults.get_by_label("Scenario file").set_input_files(str(scenario))
+            faults.get_by_role("button", name="Load scenario").click()
+            expect(faults.get_by_role("button", name="Disarm", exact=True)).to_have_count(3)
+            assert page.errors == []
+        finally:
+            page.close()
+
+
+def test_console_browser_asks_for_the_admin_token_once(browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    with MockServer(Settings(port=0, fixtures=None, admin_token="s3cret")) as mock:
+        page = _open(browser, mock.url)
+        try:
+            dialog = page.get_by_role("dialog", name="Admin token")
+            expect(dialog).to_be_visible()
+            dialog.get_by_label("Admin token").fill("s3cret")
+            dialog.get_by_role("button", name="Use token").click()
+            expect(dialog).to_be_hidden()
+            expect(page.get_by_text("live", exact=True)).to_be_visible()
+            page.get_by_role("button", name="Arm slow").click()
+            armed = page.get_by_role("table", name="Armed faults")
+            expect(armed.get_by_role("button", name="Disarm", exact=True)).to_have_count(1)
+            page.reload()
+            expect(armed.get_by_role("button", name="Disarm", exact=True)).to_have_count(1)
+            expect(page.get_by_role("dialog", name="Admin token")).to_be_hidden()
+            assert page.errors == []
+        finally:
+            page.close()
