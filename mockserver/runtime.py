@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from .answers.fixtures import FixtureStore
 from .detect.auth import TokenPolicy
@@ -21,6 +22,8 @@ class Runtime:
     fixtures: FixtureStore
     faults: FaultBook
     journal: Journal
+    # Set when the server begins to shut down: long-lived answers (the console's event stream) end.
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:

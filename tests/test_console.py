@@ -50,6 +50,23 @@ async def test_console_journal_no_answer_when_request_refused_before_body() -> N
     assert answer.status_code == 405 and entry["answer"] == answer.text
 
 
+def test_console_journal_keeps_what_a_transport_fault_let_out() -> None:
+    from support import URL, body, content_type, image_part, meta_part
+
+    from mockserver.http.server import MockServer
+
+    content = body([image_part(), meta_part()])
+    with MockServer(Settings(port=0, fixtures=None)) as mock, httpx.Client(base_url=mock.url, timeout=10) as client:
+        headers = {"content-type": content_type()}
+        cut = client.post(URL, content=content, headers={**headers, "x-mock-fault": "transport=malformed_json"})
+        with pytest.raises(httpx.TransportError):
+            client.post(URL, content=content, headers={**headers, "x-mock-fault": "transport=reset"})
+        malformed, reset = client.get("/__admin/requests").json()["requests"]
+    assert malformed["answer"] == cut.content.decode("utf-8", "replace")
+    assert malformed["answer_size"] == len(cut.content)
+    assert reset["answer"] is None and reset["http_status"] is None and reset["answer_size"] == 0
+
+
 def test_console_journal_answers_count_against_memory_bound() -> None:
     journal = Journal(size=1000, max_bytes=50_000, max_answer_bytes=8_000)
     for _ in range(20):
@@ -117,6 +134,33 @@ def test_console_events_served_over_a_socket() -> None:
             assert next(states)["requests"] == 0
             client.post("/__admin/faults", json={"type": "latency", "ms": 1})
             assert next(states)["faults"] > 0
+
+
+def test_console_events_end_when_server_stops() -> None:
+    """An open console must not hold a stop for the whole graceful timeout."""
+    import threading
+    import time
+
+    from mockserver.http.server import MockServer
+
+    mock = MockServer(Settings(port=0, fixtures=None, shutdown_timeout=20)).start()
+    opened = threading.Event()
+    ended: list[bool] = []
+
+    def watch() -> None:
+        with httpx.Client(timeout=60) as client, client.stream("GET", mock.url + "/__admin/events") as events:
+            for line in events.iter_lines():
+                if line.startswith("data: "):
+                    opened.set()
+            ended.append(True)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    assert opened.wait(10)
+    started = time.monotonic()
+    mock.stop()
+    thread.join(10)
+    assert ended == [True] and time.monotonic() - started < 10
 
 
 async def test_console_events_need_the_admin_token() -> None:

@@ -4,8 +4,8 @@ Each event is one line of JSON, `{"requests": <newest journal id>, "clears": <jo
 "faults": <fault book version>}`, sent at once and then whenever one of them moves (at most every
 `COALESCE_SECONDS`, so a load test does not flood a watching page). The console reads it and fetches
 what is new from the admin API; fault counters move with requests, so a new request means new counters.
-The stream ends after `STREAM_SECONDS` (an `EventSource` or the console reconnects), so a server never
-waits long on a forgotten tab when it shuts down.
+The stream ends after `STREAM_SECONDS` (an `EventSource` or the console reconnects), and within
+`POLL_SECONDS` of the server starting to shut down, so an open console never holds up a stop.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ async def changes(runtime: Runtime, *, seconds: float = STREAM_SECONDS) -> Async
     deadline = time.monotonic() + seconds
     last: dict[str, int] | None = None
     quiet_since = time.monotonic()
-    while (left := deadline - time.monotonic()) > 0:
+    while (left := deadline - time.monotonic()) > 0 and not runtime.stopping.is_set():
         state = state_of(runtime)
         if state != last:
             last = state

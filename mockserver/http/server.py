@@ -10,6 +10,7 @@ transport faults (reset, close, truncate) really happen on the socket.
 from __future__ import annotations
 
 import signal
+import socket
 import threading
 import time
 from types import FrameType
@@ -20,6 +21,7 @@ from starlette.types import ASGIApp
 
 from ..app import create_app
 from ..errors import MockServerError
+from ..runtime import Runtime
 from ..settings import Settings
 from .protocol import protocol_class
 
@@ -58,6 +60,14 @@ class GracefulServer(uvicorn.Server):
             self.should_exit = True
             return
         super().handle_exit(sig, frame)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # Answers that never end by themselves (the console's event stream) are told to end first, so
+        # an open console does not hold the stop for the whole graceful timeout.
+        runtime = getattr(getattr(self.config.app, "state", None), "runtime", None)
+        if isinstance(runtime, Runtime):
+            runtime.stopping.set()
+        await super().shutdown(sockets)
 
 
 class MockServer:
