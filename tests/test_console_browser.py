@@ -202,3 +202,33 @@ def test_console_browser_asks_for_the_admin_token_once(browser: Any) -> None:
             assert page.errors == []
         finally:
             page.close()
+
+
+def test_console_browser_dropped_images_are_sent(browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    with MockServer(Settings(port=0, fixtures=ROOT / "fixtures")) as mock:
+        # The page's CSP forbids eval, which building a DataTransfer from the test needs.
+        context = browser.new_context(bypass_csp=True)
+        page = context.new_page()
+        page.goto(mock.url + "/")
+        try:
+            data = (IMAGES / "people.jpg").read_bytes()
+            transfer = page.evaluate_handle(
+                """(bytes) => {
+                    const transfer = new DataTransfer();
+                    transfer.items.add(new File([new Uint8Array(bytes)], "people.jpg", {type: "image/jpeg"}));
+                    return transfer;
+                }""",
+                list(data),
+            )
+            page.dispatch_event("#drop", "drop", {"dataTransfer": transfer})
+            try_it = page.get_by_role("region", name="Try it")
+            expect(try_it.get_by_role("list", name="Chosen images")).to_contain_text("file_0: people.jpg")
+            try_it.get_by_role("button", name="Send").click()
+            expect(try_it.get_by_role("status")).to_contain_text("envelope status 200", timeout=WAIT_MS)
+            expect(try_it.get_by_role("img")).to_have_accessible_name(
+                re.compile(r"file_0 \(people.jpg\) with [1-9]\d* boxes"), timeout=WAIT_MS
+            )
+        finally:
+            context.close()

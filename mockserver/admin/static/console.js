@@ -41,6 +41,8 @@ const pretty = (value) => JSON.stringify(value, null, 2);
 
 let token = sessionStorage.getItem(TOKEN_KEY);
 let asking = null;
+// Without the token nothing on the page works: Escape does not dismiss the question.
+$("#token-dialog").addEventListener("cancel", (event) => event.preventDefault());
 
 function askToken(wrong) {
   if (asking) return asking;
