@@ -203,9 +203,12 @@ async def test_console_scenario_upload_broken_arms_nothing(text: str, error: str
 
 
 async def test_console_scenario_upload_bounded_by_max_faults() -> None:
-    async with in_process(max_faults=1) as client:
+    """Two faults fit in --max-faults 2, but not beside one already armed: all or nothing."""
+    async with in_process(max_faults=2) as client:
+        await client.post("/__admin/faults", json={"type": "latency", "ms": 1})
         response = await client.post("/__admin/scenario", json={"text": SCENARIO})
-    assert response.status_code == 409
+        listed = (await client.get("/__admin/faults")).json()["faults"]
+    assert response.status_code == 409 and len(listed) == 1
 
 
 async def test_console_root_leads_to_page() -> None:
