@@ -71,6 +71,9 @@ def test_console_browser_requests_faults_try_it(browser: Any) -> None:
             expect(page.get_by_text("live", exact=True)).to_be_visible()
             fixtures = page.get_by_role("region", name="Fixtures")
             expect(fixtures.get_by_role("cell", name="street.json")).to_be_visible()
+            fixtures.get_by_role("button", name="Reload fixtures").click()
+            expect(fixtures.get_by_role("status")).to_contain_text(re.compile(r"reloaded at .*: [1-9]\d* fixtures"))
+            expect(page.locator("#fixtures-error")).to_be_empty()
 
             # One click arms the preset; the server's list shows it, with a Disarm button.
             page.get_by_role("button", name="Arm server error").click()
@@ -176,6 +179,8 @@ def test_console_browser_fault_form_shows_server_errors_by_field(browser: Any, t
             faults.get_by_label("Scenario file").set_input_files(str(scenario))
             faults.get_by_role("button", name="Load scenario").click()
             expect(faults.get_by_role("button", name="Disarm", exact=True)).to_have_count(3)
+            faults.get_by_role("button", name="Reset", exact=True).click()  # back to the start-up scenario: none
+            expect(faults.get_by_role("button", name="Disarm", exact=True)).to_have_count(0)
             assert page.errors == []
         finally:
             page.close()

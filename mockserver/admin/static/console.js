@@ -561,7 +561,13 @@ async function loadFixtures() {
 $("#fixtures-reload").addEventListener("click", async () => {
   const response = await api("/fixtures/reload", {method: "POST"});
   await loadFixtures();
-  if (!response.ok) $("#fixtures-error").textContent = await problem(response);
+  if (response.ok) {
+    $("#fixtures-status").textContent = `reloaded at ${new Date().toLocaleTimeString([], {hour12: false})}: ` +
+      `${(await response.json()).count} fixtures`;
+  } else {
+    $("#fixtures-status").textContent = "";
+    $("#fixtures-error").textContent = await problem(response);
+  }
 });
 
 // ---------------------------------------------------------------- live updates
