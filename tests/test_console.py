@@ -192,7 +192,9 @@ async def test_console_scenario_upload_arms_its_faults() -> None:
         ("faults: [{type: gateway, status: 500}]", "outage.yaml: faults[0].status: Input should be"),
         ("faults: [", "outage.yaml: line 1 column 10: not YAML or JSON"),
         ("{other: 1}", "outage.yaml: unknown keys ['other']"),
+        ("[" * 100_000, "outage.yaml: line 1 column 33: nested deeper than 32 levels"),
     ],
+    ids=["bad-field", "not-yaml", "unknown-key", "too-deep"],
 )
 async def test_console_scenario_upload_broken_arms_nothing(text: str, error: str) -> None:
     async with in_process() as client:
