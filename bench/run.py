@@ -3,6 +3,7 @@
     .venv/bin/python bench/run.py                      # everything: ~10-15 minutes
     .venv/bin/python bench/run.py --quick              # no peers, short runs: ~1-2 minutes
     .venv/bin/python bench/run.py --profiles small --servers mockserver,form --duration 5
+    .venv/bin/python bench/run.py --profiles ci --servers mockserver,form  # the CI pattern alone: ~1 minute
 
 Writes <out>/latest.md, <out>/latest.json and, with the scaling profile, <out>/scaling.csv and .png.
 Exit status 1 when a run of mockserver or a baseline failed (a crash, an answer that was not 2xx, a tool
@@ -30,13 +31,15 @@ from typing import Any
 from harness import bodies, profiles, report, servers
 from harness.load import WRK_SCRIPT, HarnessError, ensure_wrk
 
-ALL_PROFILES = ("small", "faults", "medium", "large", "rejection", "scaling")
+ALL_PROFILES = ("ci", "small", "faults", "medium", "large", "rejection", "scaling")
 ALL_SERVERS = ("mockserver", "form", "discard", "wiremock", "mockoon")
 QUICK_SERVERS = ("mockserver", "form", "discard")
 MOCKSERVER_ONLY = {"faults", "rejection", "scaling"}
 PEERS = {"wiremock", "mockoon"}
+AB = "mockserver-ab"
 RETRIED = {"small", "medium", "large", "faults"}
 ROUNDED = ("small", "medium")  # throughput profiles: measured in rounds, the servers taking turns
+TOGETHER = {"ci"}  # every server up side by side, taking turns in rounds (`profiles.ci_profile`)
 
 
 def _names(allowed: Sequence[str]) -> Callable[[str], list[str]]:
@@ -70,16 +73,25 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     cli.add_argument("--rounds", type=int,
                      help="rounds of the small and medium profiles, the servers taking turns; each figure is the "
                           "server's median round (default 3, quick 1)")
+    cli.add_argument("--requests", type=int,
+                     help="timed requests per server, body and round in the ci profile (default 200, quick 50)")
+    cli.add_argument("--ab", type=Path, metavar="CHECKOUT",
+                     help="also measure mockserver from another checkout of the project (server `mockserver-ab`), "
+                          "taking turns with the others: an A/B comparison of two versions in the same minutes")
     cli.add_argument("--mockserver-arg", action="append", default=[], metavar="ARG",
                      help="extra argument for mockserver, repeatable (e.g. --mockserver-arg=--log-level=warning)")
     arguments = cli.parse_args(argv)
     quick = arguments.quick
     arguments.servers = arguments.servers or list(QUICK_SERVERS if quick else ALL_SERVERS)
+    if arguments.ab is not None:
+        arguments.servers.insert(arguments.servers.index("mockserver") + 1 if "mockserver" in arguments.servers
+                                 else 0, AB)
     arguments.duration = arguments.duration or (3.0 if quick else 10.0)
     arguments.warmup = arguments.warmup if arguments.warmup is not None else (0.0 if quick else 2.0)
     arguments.starts = arguments.starts or (3 if quick else 5)
     arguments.large_requests = arguments.large_requests or (1 if quick else 3)
     arguments.rounds = arguments.rounds or (1 if quick else 3)
+    arguments.requests = arguments.requests or (50 if quick else 200)
     if arguments.retries is None:
         arguments.retries = 0 if quick else 1
     if arguments.quiet_wait is None:
@@ -99,6 +111,8 @@ def summary(run: dict[str, Any]) -> str:
                f"RSS {run['peak_rss_bytes'] / 1e6:.0f} MB"
     if run["kind"] == "sequential":
         return f"{run['seconds_per_request']:.3f} s/request, RSS {run['peak_rss_bytes'] / 1e6:.0f} MB"
+    if run["kind"] == "latency":
+        return f"median {run['p50_ms']:.2f} ms, server CPU {run['cpu_ms']:.2f} ms per request"
     if run["kind"] == "rejection":
         return f"{run['median_ms_1MB_over']:.2f} ms vs {run['median_ms_1GB_over']:.2f} ms"
     return "done"
@@ -120,6 +134,8 @@ def profile_runs(ctx: profiles.Context, spec: servers.ServerSpec, profile: str,
 
 
 def server_spec(name: str, arguments: argparse.Namespace) -> servers.ServerSpec:
+    if name == AB:
+        return servers.mockserver_spec(list(arguments.mockserver_arg), name=AB, checkout=arguments.ab.resolve())
     return (servers.mockserver_spec(list(arguments.mockserver_arg)) if name == "mockserver" else
             servers.peer_spec(name) if name in PEERS else servers.baseline_spec(name))
 
@@ -150,7 +166,7 @@ def measure_server(ctx: profiles.Context, name: str, arguments: argparse.Namespa
         say(f"[{name}] could not start: {error}")
         return
     for profile in arguments.profiles:
-        if profile in ROUNDED or (profile in MOCKSERVER_ONLY and name != "mockserver"):
+        if profile in ROUNDED or profile in TOGETHER or (profile in MOCKSERVER_ONLY and name != "mockserver"):
             continue
         runs = measured(ctx, spec, profile, arguments)
         for record in runs:
@@ -178,6 +194,23 @@ def measure_rounds(ctx: profiles.Context, names: list[str], arguments: argparse.
             results["runs"].append(profiles.median_round(records))
 
 
+def measure_ci(ctx: profiles.Context, names: list[str], arguments: argparse.Namespace,
+               results: dict[str, Any]) -> None:
+    """The CI pattern, every server that started taking part."""
+    ready = [name for name in names if results["servers"].get(name, {}).get("readiness_s")]
+    if "ci" not in arguments.profiles or not ready:
+        return
+    try:
+        runs = profiles.ci_profile(ctx, [server_spec(name, arguments) for name in ready])
+    except Exception as error:
+        traceback.print_exc()
+        runs = [{"server": name, "profile": "ci", "kind": "error", "ok": False, "error": repr(error)}
+                for name in ready]
+    for record in runs:
+        say(f"[{record['server']}] {record['profile']}: {summary(record)}")
+    results["runs"].extend(runs)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = parse_args(argv)
     began = time.perf_counter()
@@ -192,10 +225,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             wrk=wrk, script=script, bodies={}, work_dir=work, duration=arguments.duration, warmup=arguments.warmup,
             large_requests=arguments.large_requests, refusal_samples=10 if arguments.quick else 30,
             scaling_repeats=2 if arguments.quick else 5, quiet_wait=arguments.quiet_wait,
-            retries=arguments.retries, rounds=arguments.rounds,
+            retries=arguments.retries, rounds=arguments.rounds, ci_requests=arguments.requests,
+            ci_warmup=max(5, arguments.requests // 10),
         )
         wanted = {"small"} if {"small", "faults", "rejection"} & set(arguments.profiles) else set()
         wanted |= {"medium", "large"} & set(arguments.profiles)
+        wanted |= {"small", "medium"} if "ci" in arguments.profiles else set()
         with ctx.phase("building bodies"):
             ctx.bodies = bodies.write_bodies([spec for spec in (bodies.SMALL, bodies.MEDIUM, bodies.LARGE)
                                               if spec.name in wanted], work / "bodies")
@@ -208,15 +243,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 say(f"[{name}] not measured: {results['not_measured'][name]}")
                 continue
             measure_server(ctx, name, arguments, results)
-        measure_rounds(ctx, [name for name in arguments.servers if name not in results["not_measured"]],
-                       arguments, results)
+        measured_names = [name for name in arguments.servers if name not in results["not_measured"]]
+        measure_ci(ctx, measured_names, arguments, results)
+        measure_rounds(ctx, measured_names, arguments, results)
         usage = resource.getrusage(resource.RUSAGE_SELF)
         version = subprocess.run([wrk, "-v"], capture_output=True, text=True).stdout.splitlines()
         results["meta"] = {
             "started": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
             "wrk": " ".join(version[0].split()[:2]) if version else "wrk", "duration_s": arguments.duration,
-            "warmup_s": arguments.warmup, "rounds": arguments.rounds, "large_requests": arguments.large_requests,
+            "warmup_s": arguments.warmup, "rounds": arguments.rounds, "ci_requests": arguments.requests,
+            "large_requests": arguments.large_requests,
             "quick": arguments.quick,
             "profiles": arguments.profiles, "body_bytes": {name: body.size for name, body in ctx.bodies.items()},
             "quiet_wait_s": arguments.quiet_wait, "retries": arguments.retries,

@@ -29,7 +29,6 @@ its envelope status and its exact text (SPEC section 2); the handler only wraps 
     │   │   └── BadFaultHeader           invalid X-Mock-Fault header: <reason>  (checked first of all)
     │   ├── BodyTimeout                status 408, a body that stalls or takes too long (a mock's own limit)
     │   ├── MethodNotAllowed           status 405, for any method but POST on the detect path
-    │   ├── HashingFailed              status 500, the SHA-256 thread failed holding the request's parts
     │   └── ScriptedError              any status and text, chosen by a fixture or a fault
     └── ConfigError                    bad settings or files at start-up: the server does not start
         └── FileError                    a broken file: file, place and reason
@@ -186,15 +185,6 @@ class MethodNotAllowed(DetectError):
 
     def __init__(self, method: str) -> None:
         super().__init__(f"method not allowed: {echo(method)}; use POST")
-
-
-class HashingFailed(DetectError):
-    """The hashing thread failed before it gave back a part's digest: the request cannot be answered."""
-
-    status = 500
-
-    def __init__(self) -> None:
-        super().__init__("Internal Server Error")
 
 
 class ScriptedError(DetectError):

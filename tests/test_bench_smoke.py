@@ -19,7 +19,7 @@ SERVERS = ("mockserver", "form")
 def test_bench_harness_smoke_run(tmp_path: Path) -> None:
     command = [
         sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--duration", "1", "--starts", "2", "--rounds", "2",
-        "--profiles", "small,rejection", "--servers", ",".join(SERVERS), "--out", str(tmp_path),
+        "--profiles", "ci,small,rejection", "--requests", "5", "--servers", ",".join(SERVERS), "--out", str(tmp_path),
     ]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
@@ -41,6 +41,16 @@ def test_bench_harness_smoke_run(tmp_path: Path) -> None:
         assert re.search(row, table, re.M), table
         assert re.search(rf"^\| {server} \| {number} \| {number} \| {number} \| 2 \|$", table, re.M), table
     assert re.search(rf"^\| small req/s \(higher is better\) \| {number}× \|$", table, re.M), table
+
+    for server in SERVERS:  # the CI pattern: one client, kept-alive, small and medium, two rounds
+        for body in ("small", "medium"):
+            ci = runs[server, f"ci {body}"]
+            assert ci["ok"] and ci["p50_ms"] > 0 and ci["cpu_ms"] >= 0 and len(ci["rounds_p50_ms"]) == 2
+            assert re.search(rf"^\| {server} \| ci {body} \| {number} \| {number} \| {number}, {number} \| no \|$",
+                             table, re.M), table
+    assert re.search(rf"^\| CI pattern, medium, median ms \(lower is better\) \| {number}× \|$", table, re.M), table
+    assert re.search(r"^\| CI pattern, medium: median latency ≤ 1.10× form \| [\d.]+× \| (yes|\*\*no\*\*) \|$",
+                     table, re.M), table
 
     rejection = runs["mockserver", "rejection"]
     assert rejection["ok"] and rejection["statuses"] == [400]

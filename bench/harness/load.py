@@ -196,6 +196,67 @@ def timed_posts(port: int, body: bytes, count: int) -> list[float]:
     return times
 
 
+class KeptAliveClient:
+    """One client on one kept-alive connection, sending requests one after another: what a CI test suite does.
+
+    Each request is written with one `sendall` of bytes built once (no per-request client work beyond reading
+    the answer), so what is timed is the server's turnaround plus the kernel's, alike for every server.
+    """
+
+    def __init__(self, port: int, body: bytes, timeout: float = 60) -> None:
+        head = (f"POST {DETECT_PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: {CONTENT_TYPE}\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode()
+        self._request = head + body
+        self._socket = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._pending = b""
+
+    def post(self) -> int:
+        """Send the request, read the whole answer (Content-Length framed); its status."""
+        self._socket.sendall(self._request)
+        data = self._pending
+        while (end := data.find(b"\r\n\r\n")) < 0:
+            data += self._read()
+        head = data[:end].decode("latin-1").split("\r\n")
+        length = next((int(line.split(":", 1)[1]) for line in head if line.lower().startswith("content-length:")),
+                      None)
+        if length is None:
+            raise HarnessError(f"answer without Content-Length: {head[0]!r}")
+        data = data[end + 4:]
+        while len(data) < length:
+            data += self._read()
+        self._pending = data[length:]
+        if any(line.lower() == "connection: close" for line in head):
+            raise HarnessError(f"the server closed the kept-alive connection ({head[0]!r})")
+        return int(head[0].split()[1])
+
+    def _read(self) -> bytes:
+        data = self._socket.recv(1 << 16)
+        if not data:
+            raise HarnessError("the server closed the connection")
+        return data
+
+    def close(self) -> None:
+        self._socket.close()
+
+
+def sequential_latencies(port: int, body: bytes, count: int, warmup: int) -> tuple[list[float], list[int]]:
+    """Seconds per request for `count` requests one after another on one kept-alive connection, after `warmup`
+    untimed ones; and every status seen."""
+    client = KeptAliveClient(port, body)
+    times: list[float] = []
+    statuses: list[int] = []
+    try:
+        for index in range(warmup + count):
+            started = time.perf_counter()
+            statuses.append(client.post())
+            if index >= warmup:
+                times.append(time.perf_counter() - started)
+    finally:
+        client.close()
+    return times, statuses
+
+
 def refusal(port: int, declared: int, prefix: bytes, timeout: float = 10) -> tuple[float, int, bytes]:
     """Declare `declared` body bytes, start streaming, and time how long the server takes to answer.
 

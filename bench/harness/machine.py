@@ -28,7 +28,8 @@ def _interrupts(times: Any) -> float:
     return float(getattr(times, "irq", 0.0) + getattr(times, "softirq", 0.0))
 
 
-def _tree_cpu(server: RunningServer) -> float:
+def tree_cpu(server: RunningServer) -> float:
+    """CPU seconds (user + system) used so far by the server and everything it started."""
     total = 0.0
     for process in server.tree():
         try:
@@ -73,7 +74,7 @@ class CpuAccount:
 
     def __enter__(self) -> CpuAccount:
         self._processes = _all_processes()
-        self._start = (time.perf_counter(), psutil.cpu_times(), _tree_cpu(self.server),
+        self._start = (time.perf_counter(), psutil.cpu_times(), tree_cpu(self.server),
                        _rusage(resource.RUSAGE_SELF) + _rusage(resource.RUSAGE_CHILDREN))
         return self
 
@@ -81,7 +82,7 @@ class CpuAccount:
         wall0, machine0, server0, harness0 = self._start
         wall = time.perf_counter() - wall0
         machine = psutil.cpu_times()
-        server = _tree_cpu(self.server) - server0
+        server = tree_cpu(self.server) - server0
         harness = _rusage(resource.RUSAGE_SELF) + _rusage(resource.RUSAGE_CHILDREN) - harness0
         other = max(0.0, _busy(machine) - _busy(machine0) - server - harness)
         steal = getattr(machine, "steal", 0.0) - getattr(machine0, "steal", 0.0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import statistics
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,8 +18,8 @@ from typing import Any
 
 from . import scaling
 from .bodies import Body
-from .load import HarnessError, measure_refusals, post_once, run_wrk, upload_sequentially
-from .machine import DISTURBED_CORES, CpuAccount, wait_for_quiet
+from .load import HarnessError, measure_refusals, post_once, run_wrk, sequential_latencies, upload_sequentially
+from .machine import DISTURBED_CORES, CpuAccount, tree_cpu, wait_for_quiet
 from .servers import RssMonitor, RunningServer, ServerSpec
 
 # Three faults of different kinds, all scoped to a session no request carries: they are consulted on every
@@ -44,6 +45,8 @@ class Context:
     quiet_wait: float = 0.0
     retries: int = 0
     rounds: int = 1
+    ci_requests: int = 200
+    ci_warmup: int = 20
     phases: dict[str, float] = field(default_factory=dict)
     waits: list[float] = field(default_factory=list)
 
@@ -218,6 +221,54 @@ def faults_profile(ctx: Context, spec: ServerSpec, journal_off: ServerSpec) -> l
         record["server"] = spec.name
         if problem:
             record.update(ok=False, error=problem)
+    return records
+
+
+CI_BODIES = ("small", "medium")
+
+
+def ci_profile(ctx: Context, specs: list[ServerSpec]) -> list[dict[str, Any]]:
+    """The CI pattern: one client on one kept-alive connection, each request sent when the last is answered.
+
+    Every server is up side by side throughout (each idle while another is measured); in each of `ctx.rounds`
+    rounds each server takes its turn, in an order that rotates, and sends `ctx.ci_warmup` untimed then
+    `ctx.ci_requests` timed requests of each body. A server's figure per body is its median round's median
+    latency; its CPU per request (the whole process tree, user + system) is kept beside it.
+    """
+    latencies: dict[tuple[str, str], list[float]] = {}
+    cpu: dict[tuple[str, str], list[float]] = {}
+    problems: dict[str, str] = {}
+    with contextlib.ExitStack() as stack:
+        running = [stack.enter_context(start(ctx, spec)) for spec in specs]
+        for server in running:
+            problems[server.spec.name] = next(
+                (problem for name in CI_BODIES if (problem := probe(server, ctx.bodies[name]))), "")
+        for index in range(ctx.rounds):
+            shift = index % len(running)
+            for server in running[shift:] + running[:shift]:
+                settle(ctx)
+                for name in CI_BODIES:
+                    with ctx.phase("CI pattern, measured"):
+                        used = tree_cpu(server)
+                        times, statuses = sequential_latencies(server.port, ctx.bodies[name].path.read_bytes(),
+                                                               ctx.ci_requests, ctx.ci_warmup)
+                        used = tree_cpu(server) - used
+                    bad = sorted({status for status in statuses if not 200 <= status < 300})
+                    if bad and not problems[server.spec.name]:
+                        problems[server.spec.name] = f"{name}: answered {bad}"
+                    latencies.setdefault((server.spec.name, name), []).append(statistics.median(times) * 1e3)
+                    cpu.setdefault((server.spec.name, name), []).append(used / len(statuses) * 1e3)
+        alive = {server.spec.name: server.alive() for server in running}
+    records = []
+    for (server_name, name), rounds in latencies.items():
+        chosen = sorted(range(len(rounds)), key=rounds.__getitem__)[(len(rounds) - 1) // 2]
+        problem = problems[server_name] or ("" if alive[server_name] else "the server died")
+        records.append({
+            "server": server_name, "profile": f"ci {name}", "kind": "latency", "ok": not problem,
+            "p50_ms": rounds[chosen], "rounds_p50_ms": rounds, "cpu_ms": cpu[server_name, name][chosen],
+            "rounds_cpu_ms": cpu[server_name, name], "requests": ctx.ci_requests, "warmup": ctx.ci_warmup,
+            **({"error": problem} if problem else {}),
+        })
     return records
 
 

@@ -38,12 +38,14 @@ class ServerSpec:
     kind: str  # "mockserver", "baseline" or "peer": peers' failures are reported but do not fail the run
     argv: Callable[[int], list[str]]
     ready_timeout: float = 30.0
+    cwd: Path = ROOT  # `python -m mockserver` imports the package of the folder it starts in
 
 
-def mockserver_spec(extra: list[str], name: str = "mockserver") -> ServerSpec:
-    # Rules only (no fixtures folder), everything else at its defaults: what a user gets from `mockserver`.
+def mockserver_spec(extra: list[str], name: str = "mockserver", checkout: Path = ROOT) -> ServerSpec:
+    """Rules only (no fixtures folder), everything else at its defaults: what a user gets from `mockserver`;
+    from another `checkout` of the project for an A/B comparison."""
     base = [sys.executable, "-m", "mockserver", "--fixtures", ""]
-    return ServerSpec(name, "mockserver", lambda port: [*base, "--port", str(port), *extra])
+    return ServerSpec(name, "mockserver", lambda port: [*base, "--port", str(port), *extra], cwd=checkout)
 
 
 def baseline_spec(name: str) -> ServerSpec:
@@ -122,7 +124,7 @@ class RunningServer:
             started = time.perf_counter()
             # Server output goes to a file: a pipe nobody reads would fill and stall a chatty server.
             self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            cwd=ROOT, start_new_session=True)
+                                            cwd=spec.cwd, start_new_session=True)
         try:
             self.readiness = self._wait_ready(started)
         except BaseException:

@@ -77,9 +77,6 @@ async def receive_upload(
                         oversized.add(part.name)
                     if names is not None and not oversized.isdisjoint(names):
                         _refuse_early(upload, names, reader.max_image_bytes)
-                if reader.hashing.backlog > reader.hashing.max_backlog:
-                    await reader.hashing.drain()
-            await reader.settle()
     finally:
         reader.collect()
     return reader.close()

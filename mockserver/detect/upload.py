@@ -1,8 +1,9 @@
 """The request body as a stream of multipart parts: rows 5–7 of the check table, and what each part holds.
 
 The body is never read whole. A `PartScanner` (python-multipart for anything unusual) is fed chunk by
-chunk as they arrive; each part's bytes are hashed (SHA-256) and shown to an `ImageSniffer` as they pass, then
-dropped, so a 100 × 4 MiB request costs a few kilobytes of state. Only the `meta` part is kept, up to
+chunk as they arrive; each part's bytes are hashed (SHA-256, on the event loop: see "Digests" in
+`bench/README.md` for why not on a thread) and shown to an `ImageSniffer` as they pass, then dropped, so a
+100 × 4 MiB request costs a few kilobytes of state. Only the `meta` part is kept, up to
 `max_meta_bytes`. A part larger than `max_image_bytes` stops being hashed at once; whether that is an
 error depends on `meta` (row 18), which `intake.receive_upload` decides as parts complete. Row 6 (the size
 and the clock of the body itself) is `body.py`'s.
@@ -10,18 +11,21 @@ and the clock of the body itself) is `body.py`'s.
 
 from __future__ import annotations
 
-import asyncio
+import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import parse_options_header
 
 from ..errors import MalformedMultipart, NotMultipart
-from .digests import Digest, Hashing
 from .images import ImageInfo, ImageSniffer
 from .memo import cached_when_short
 from .partscanner import PartScanner
+
+if TYPE_CHECKING:
+    from _hashlib import HASH
 
 META_PART = "meta"
 MULTIPART_FORM = b"multipart/form-data"
@@ -121,17 +125,14 @@ class MultipartReader:
         max_meta_bytes: int,
         max_parts: int,
         upload: Upload | None = None,
-        hashing: Hashing | None = None,
     ) -> None:
         self.upload = Upload() if upload is None else upload
-        self.hashing = Hashing() if hashing is None else hashing
-        self._digests: list[tuple[Part, asyncio.Future[str]]] = []
         self.max_image_bytes = max_image_bytes
         self._max_meta_bytes = max_meta_bytes
         self._max_parts = max_parts
         self._part: Part | None = None
         self._meta: bytearray | None = None
-        self._digest: Digest | None = None
+        self._digest: HASH | None = None
         self._sniffer: ImageSniffer | None = None
         self._news: list[Part] = []
         self._delimiter = b"--" + boundary
@@ -167,25 +168,11 @@ class MultipartReader:
         line = data.find(b"\n" + self._delimiter)
         return line + 1 if line >= 0 else -1
 
-    async def settle(self) -> None:
-        """Wait for the hashing thread's digests (`collect` then gives them to the parts)."""
-        if self._digests:
-            await asyncio.gather(*(future for _, future in self._digests))
-
     def collect(self) -> None:
-        """Give parts the digests that are ready (after an error, what is not ready stays None).
-
-        Called once the body is read (or given up on): a digest still to come is cancelled (nobody would
-        read it, nor the hashing thread's failure). It also drops the parser's callbacks, bound methods
-        of this reader and so a reference cycle, so the request's parts are freed as soon as it ends
-        instead of waiting for the cycle collector.
-        """
-        for part, future in self._digests:
-            if not future.done():
-                future.cancel()
-            elif not future.cancelled() and future.exception() is None:
-                part.sha256 = future.result()
-        self._drop_digest()  # a part still arriving when the body was given up on
+        """Called once the body is read (or given up on): drops the parser's callbacks, bound methods of this
+        reader and so a reference cycle, so the request's parts are freed as soon as it ends instead of
+        waiting for the cycle collector."""
+        self._digest = None
         self._scanner.close()
 
     def close(self) -> Upload:
@@ -213,7 +200,7 @@ class MultipartReader:
         part = Part(len(self.upload.parts), name, filename, content_type)
         self.upload.parts.append(part)
         self._part = part
-        self._digest = self.hashing.digest()
+        self._digest = hashlib.sha256()
         if name == META_PART and self.upload.meta_part is None:
             self.upload.meta_part = part
             self._meta, self._sniffer = bytearray(), None
@@ -233,8 +220,7 @@ class MultipartReader:
                 self.upload.meta_over_limit = True
         elif part.size > self.max_image_bytes:
             if not part.over_limit:
-                self._drop_digest()
-                part.over_limit, self._sniffer = True, None
+                part.over_limit, self._digest, self._sniffer = True, None, None
                 self._news.append(part)
             return
         if self._digest is not None:
@@ -242,21 +228,11 @@ class MultipartReader:
         if self._sniffer is not None and not self._sniffer.done:
             self._sniffer.feed(chunk)
 
-    def _drop_digest(self) -> None:
-        """The current part will not be hashed to its end: its digest is abandoned."""
-        if self._digest is not None:
-            self._digest.abandon()
-            self._digest = None
-
     def part_end(self) -> None:
         part = self._part
         assert part is not None
         if self._digest is not None:
-            digest = self._digest.finish()
-            if isinstance(digest, str):
-                part.sha256 = digest
-            else:
-                self._digests.append((part, digest))
+            part.sha256 = self._digest.hexdigest()
         if self._sniffer is not None:
             part.image = self._sniffer.result()
         if self._meta is not None:
