@@ -98,7 +98,8 @@ def measure(checkout: Path, app: str, body: Path, requests: int, warmup: int) ->
 
 def main() -> int:
     cli = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    cli.add_argument("--ab", type=Path, metavar="CHECKOUT", help="also run mockserver from another checkout")
+    cli.add_argument("--ab", type=Path, metavar="CHECKOUT", action="append", default=[],
+                     help="also run mockserver from another checkout (repeatable)")
     cli.add_argument("--rounds", type=int, default=3)
     cli.add_argument("--requests", type=int, default=300, help="timed requests per app, body and round")
     cli.add_argument("--bodies", default="small,medium")
@@ -108,8 +109,8 @@ def main() -> int:
 
     specs = [spec for spec in (SMALL, MEDIUM) if spec.name in arguments.bodies.split(",")]
     apps: list[tuple[str, Path, str]] = [("mockserver", ROOT, "mockserver"), ("form", ROOT, "form")]
-    if arguments.ab is not None:
-        apps.insert(1, ("mockserver-ab", arguments.ab.resolve(), "mockserver"))
+    for checkout in reversed(arguments.ab):
+        apps.insert(1, (f"mockserver@{checkout.name}", checkout.resolve(), "mockserver"))
     figures: dict[tuple[str, str], list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as scratch:
         bodies = write_bodies(specs, Path(scratch))

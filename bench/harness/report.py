@@ -80,7 +80,8 @@ def targets(results: dict[str, Any]) -> list[Target]:
     def check(label: str, value: float | None, met: Callable[[float], bool], shown: str) -> Target:
         return (label, "not measured", None) if value is None else (label, shown, met(value))
 
-    ci_small = _ratio(figure(results, "mockserver", "ci small", "p50_ms"), figure(results, "form", "ci small", "p50_ms"))
+    ci_small = _ratio(figure(results, "mockserver", "ci small", "p50_ms"),
+                      figure(results, "form", "ci small", "p50_ms"))
     ci_medium = _ratio(figure(results, "mockserver", "ci medium", "p50_ms"),
                        figure(results, "form", "ci medium", "p50_ms"))
     small = _ratio(figure(results, "mockserver", "small", "rps"), figure(results, "form", "small", "rps"))

@@ -1,34 +1,82 @@
-"""The detect endpoint's path, served past FastAPI, and journalled where it is answered.
+"""The detect path's handler: the vendor's method answered, every request journalled once its answer is sent.
 
-`app.MockApp` hands every request for the detect path here, inside the outer layers (request guard,
-access log, CORS): POST goes to `detect`, any other method gets the 405 envelope; errors go through the
-same handlers the app registers for the admin API; every request is recorded in the journal once its
-answer is sent.
+`DetectEndpoint` is the endpoint of an ordinary Starlette route (`routes.py`), so it is found wherever the
+app is served from (a `Mount`, a `root_path`). It is an ASGI app rather than a FastAPI path operation:
+it reads its query and body by hand (the check table's order and texts are the vendor's), so FastAPI's
+per-request work (dependency solving, exit stacks) would do nothing for it and cost a quarter of a small
+request (`bench/README.md`); `openapi.py` describes it instead. It turns its own errors into envelopes
+with the app's handlers, and answers any method but POST with the 405 envelope.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from ..errors import DetectError, MethodNotAllowed
-from ..faults.outcomes import TransportResponse
-from ..journal.store import Exchange, Journal, session_of
+from ..answers.compose import detect_body
+from ..detect.auth import parse_query
+from ..detect.envelope import envelope_response
+from ..detect.intake import take_in
+from ..detect.upload import Upload
+from ..errors import DetectError, MethodNotAllowed, ScriptedError
+from ..faults.book import RequestFacts
+from ..faults.header import HEADER, parse_header
+from ..faults.model import EnvelopeFault, GatewayFault, TransportFault
+from ..faults.outcomes import TransportResponse, gateway_response
+from ..journal.store import Exchange, session_of
+from ..runtime import Runtime
 from . import handlers
-from .routes import detect
+
+
+async def detect(request: Request) -> Response:
+    """The vendor's detect method: the check table in order, then faults, fixtures and rules answer."""
+    runtime: Runtime = request.app.state.runtime
+    settings = runtime.settings
+    exchange: Exchange = request.state.exchange
+    header_faults = parse_header(request.headers.get(HEADER))
+    exchange.query = parse_query(request.scope["query_string"])
+    exchange.upload = Upload()
+    intake = await take_in(request, exchange.query, settings, runtime.tokens, exchange.upload)
+    meta, images = intake.meta, intake.images
+    exchange.asked = (meta.modes, meta.names)
+    request.state.access = f"images={len(images)} modes={','.join(meta.modes)}"
+    facts = RequestFacts(exchange.session, intake.credentials.token, meta.modes, meta.names)
+    decision = runtime.faults.decide(facts, header_faults)
+    exchange.faults = decision.applied
+    if decision.applied:
+        request.state.access += " faults=" + ",".join(armed.id for armed in decision.applied)
+    if decision.delay:
+        await asyncio.sleep(min(decision.delay, settings.max_fault_seconds))
+    action = decision.action
+    if isinstance(action, EnvelopeFault):
+        raise ScriptedError(action.status, action.body)
+    if isinstance(action, GatewayFault):
+        return gateway_response(action)
+    body = detect_body(
+        images,
+        meta.modes,
+        runtime.fixtures.current,
+        image_errors=decision.image_errors,
+        order=settings.result_order,
+        object2_key=settings.object2_key,
+    )
+    exchange.answered(200)
+    answer = envelope_response(200, body, http_status=settings.http_status)
+    if isinstance(action, TransportFault):
+        return TransportResponse(action, answer, max_seconds=settings.max_fault_seconds)
+    return answer
 
 
 class DetectEndpoint:
-    """ASGI app for the detect path's HTTP requests: answered and journalled here."""
-
-    def __init__(self, journal: Journal) -> None:
-        self.journal = journal
+    """ASGI app for every request on the detect path: answered, then journalled however sending ends."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
+        runtime: Runtime = scope["app"].state.runtime
         exchange = Exchange(session=session_of(scope))
         scope.setdefault("state", {})["exchange"] = exchange
         request = Request(scope, receive, send)
@@ -44,7 +92,7 @@ class DetectEndpoint:
             await send(message)
 
         try:
-            response = await self._answer(request)
+            response = await _answer(request)
             if isinstance(response, TransportResponse):
                 await response(scope, receive, watched)
             else:
@@ -52,17 +100,17 @@ class DetectEndpoint:
                 http_status = response.status_code
                 exchange.answer = bytes(response.body)  # the same object when it is bytes
         finally:
-            self.journal.record(exchange, http_status, time.perf_counter() - started)
+            runtime.journal.record(exchange, http_status, time.perf_counter() - started)
 
-    @staticmethod
-    async def _answer(request: Request) -> Response:
-        try:
-            if request.method != "POST":
-                raise MethodNotAllowed(request.method)
-            return await detect(request)
-        except DetectError as exc:
-            return await handlers.detect_error(request, exc)
-        except ClientDisconnect as exc:
-            return await handlers.client_disconnect(request, exc)
-        except Exception as exc:  # every failure must still answer with an envelope
-            return await handlers.internal_error(request, exc)
+
+async def _answer(request: Request) -> Response:
+    try:
+        if request.method != "POST":
+            raise MethodNotAllowed(request.method)
+        return await detect(request)
+    except DetectError as exc:
+        return await handlers.detect_error(request, exc)
+    except ClientDisconnect as exc:
+        return await handlers.client_disconnect(request, exc)
+    except Exception as exc:  # every failure must still answer with an envelope
+        return await handlers.internal_error(request, exc)

@@ -17,6 +17,7 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..detect.envelope import encode, envelope
+from .paths import route_path
 
 TOO_LARGE = 413
 TIMED_OUT = 408
@@ -48,7 +49,7 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        detect = scope["path"] == self.detect_path
+        detect = route_path(scope) == self.detect_path
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.total
         complete = not _expects_body(scope)

@@ -1,28 +1,28 @@
 """The one place where errors become answers: each handler turns an exception into a response.
 
-The app registers them with FastAPI (for the admin API and the detect path's other methods), and the
-detect endpoint's shortcut (`endpoint.py`) calls the same functions, so an error has one answer whichever
-way the request came in.
+The app registers them with FastAPI (for the admin API and `/health`), and the detect route's handler
+(`endpoint.py`) calls the same functions for its own errors, so an error has one answer whichever way the
+request came in.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
-from fastapi import Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Match
 
-from ..admin import api as admin
 from ..detect.envelope import envelope_response
 from ..errors import DetectError, MethodNotAllowed
 from ..journal.store import Exchange
 from ..runtime import Runtime
 from ..settings import Settings
-from .routes import DETECT_PATH, router
+from .paths import DETECT_PATH, route_path
 
 logger = logging.getLogger("mockserver")
 
@@ -60,7 +60,7 @@ async def internal_error(request: Request, exc: Exception) -> Response:
     logger.error("unexpected error answering %s %s", request.method, request.url.path, exc_info=exc)
     if (exchange := _exchange(request)) is not None:
         exchange.answered(500, INTERNAL_ERROR)
-    if request.url.path == DETECT_PATH:
+    if route_path(request.scope) == DETECT_PATH:
         return envelope_response(500, INTERNAL_ERROR, http_status=_settings(request).http_status)
     return JSONResponse({"detail": INTERNAL_ERROR}, status_code=500)
 
@@ -84,22 +84,25 @@ async def invalid_request(request: Request, exc: Exception) -> Response:
     return JSONResponse({"detail": detail}, status_code=422)
 
 
-async def http_error(request: Request, exc: Exception) -> Response:
-    """FastAPI's answer to an HTTP error, with a 405's Allow listing every method the path has.
+def http_error(*routers: APIRouter) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """FastAPI's answer to an HTTP error, with a 405's Allow listing every method the path has in `routers`.
 
     The router answers 405 from the first route that matched the path only, so `Allow` missed the
     methods of the path's other routes.
     """
-    assert isinstance(exc, StarletteHTTPException)
-    if exc.status_code == METHOD_NOT_ALLOWED:
-        # FastAPI keeps each included router as one entry of app.routes: their routes are listed here.
-        routes = (*request.app.routes, *router.routes, *admin.router.routes)
-        allowed = {
-            method
-            for route in routes
-            if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path)
-            for method in route.methods
-        }
-        headers = {key: value for key, value in (exc.headers or {}).items() if key.lower() != "allow"}
-        exc.headers = {**headers, "allow": ", ".join(sorted(allowed))}
-    return await http_exception_handler(request, exc)
+    routes: list[BaseRoute] = [route for router in routers for route in router.routes]
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == METHOD_NOT_ALLOWED:
+            allowed = {
+                method
+                for route in routes
+                if (methods := getattr(route, "methods", None)) and route.matches(request.scope)[0] != Match.NONE
+                for method in methods
+            }
+            headers = {key: value for key, value in (exc.headers or {}).items() if key.lower() != "allow"}
+            exc.headers = {**headers, "allow": ", ".join(sorted(allowed))}
+        return await http_exception_handler(request, exc)
+
+    return handler

@@ -1,8 +1,9 @@
 """How `/openapi.json` and `/docs` describe the detect endpoint.
 
-The route reads its query and body by hand (the check table's order and texts are the vendor's, not a
-framework's), so FastAPI cannot infer them: the parameters, the multipart body and the envelope are
-written out here, from the same models and constants that the server itself uses.
+The route is a plain Starlette route to an ASGI app, not a FastAPI path operation (`endpoint.py` says why),
+and reads its query and body by hand (the check table's order and texts are the vendor's, not a
+framework's): FastAPI could not infer them anyway. The parameters, the multipart body and the envelope
+are written out here, from the same models and constants that the server itself uses.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ import pytest
 from ..admin.client import MockControl
 from ..answers.compose import mode_results
 from ..app import create_app
-from ..http.routes import DETECT_PATH
+from ..http.paths import DETECT_PATH
 from ..http.server import MockServer
 from ..settings import Settings
 
