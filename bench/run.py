@@ -36,7 +36,6 @@ ALL_SERVERS = ("mockserver", "form", "discard", "wiremock", "mockoon")
 QUICK_SERVERS = ("mockserver", "form", "discard")
 MOCKSERVER_ONLY = {"faults", "rejection", "scaling"}
 PEERS = {"wiremock", "mockoon"}
-AB = "mockserver-ab"
 RETRIED = {"small", "medium", "large", "faults"}
 ROUNDED = ("small", "medium")  # throughput profiles: measured in rounds, the servers taking turns
 TOGETHER = {"ci"}  # every server up side by side, taking turns in rounds (`profiles.ci_profile`)
@@ -75,17 +74,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                           "server's median round (default 3, quick 1)")
     cli.add_argument("--requests", type=int,
                      help="timed requests per server, body and round in the ci profile (default 200, quick 50)")
-    cli.add_argument("--ab", type=Path, metavar="CHECKOUT",
-                     help="also measure mockserver from another checkout of the project (server `mockserver-ab`), "
-                          "taking turns with the others: an A/B comparison of two versions in the same minutes")
+    cli.add_argument("--ab", type=Path, metavar="CHECKOUT", action="append", default=[],
+                     help="also measure mockserver from another checkout of the project (server "
+                          "`mockserver@<folder name>`), taking turns with the others: an A/B comparison of versions "
+                          "in the same minutes; repeatable")
     cli.add_argument("--mockserver-arg", action="append", default=[], metavar="ARG",
                      help="extra argument for mockserver, repeatable (e.g. --mockserver-arg=--log-level=warning)")
     arguments = cli.parse_args(argv)
     quick = arguments.quick
     arguments.servers = arguments.servers or list(QUICK_SERVERS if quick else ALL_SERVERS)
-    if arguments.ab is not None:
-        arguments.servers.insert(arguments.servers.index("mockserver") + 1 if "mockserver" in arguments.servers
-                                 else 0, AB)
+    arguments.checkouts = {f"mockserver@{checkout.resolve().name}": checkout.resolve() for checkout in arguments.ab}
+    at = arguments.servers.index("mockserver") + 1 if "mockserver" in arguments.servers else 0
+    arguments.servers[at:at] = list(arguments.checkouts)
     arguments.duration = arguments.duration or (3.0 if quick else 10.0)
     arguments.warmup = arguments.warmup if arguments.warmup is not None else (0.0 if quick else 2.0)
     arguments.starts = arguments.starts or (3 if quick else 5)
@@ -134,8 +134,8 @@ def profile_runs(ctx: profiles.Context, spec: servers.ServerSpec, profile: str,
 
 
 def server_spec(name: str, arguments: argparse.Namespace) -> servers.ServerSpec:
-    if name == AB:
-        return servers.mockserver_spec(list(arguments.mockserver_arg), name=AB, checkout=arguments.ab.resolve())
+    if name in arguments.checkouts:
+        return servers.mockserver_spec(list(arguments.mockserver_arg), name=name, checkout=arguments.checkouts[name])
     return (servers.mockserver_spec(list(arguments.mockserver_arg)) if name == "mockserver" else
             servers.peer_spec(name) if name in PEERS else servers.baseline_spec(name))
 

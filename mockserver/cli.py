@@ -7,7 +7,6 @@ variable (`MOCKSERVER_MAX_IMAGE_BYTES`); a flag wins over the variable, which wi
 from __future__ import annotations
 
 import argparse
-import copy
 import gc
 import ipaddress
 import logging
@@ -77,22 +76,38 @@ def load_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
 
 
 def log_config(level: str) -> dict[str, Any]:
-    """uvicorn's logging, with mockserver's own loggers beside it."""
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["default"]["()"] = "mockserver.http.accesslog.LineFormatter"
-    config["loggers"]["mockserver"] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
-    # The parser warns about every malformed body; the client already gets that reason in its answer.
-    config["loggers"]["python_multipart"] = {"level": "ERROR"}
-    return config
+    """Logging for the command: uvicorn's loggers and line formats (its documented formatter classes), and
+    mockserver's own loggers beside them. Written out rather than copied from uvicorn's default config, whose
+    layout is uvicorn's own business."""
+    formatters = {
+        "default": {"()": "uvicorn.logging.DefaultFormatter", "fmt": "%(levelprefix)s %(message)s", "use_colors": None},
+        "access": {
+            "()": "uvicorn.logging.AccessFormatter",
+            "fmt": '%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s',
+        },
+    }
+    handlers = {
+        "default": {"formatter": "default", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"},
+        "access": {"formatter": "access", "class": "logging.StreamHandler", "stream": "ext://sys.stdout"},
+    }
+    loggers = {
+        "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+        "uvicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        "mockserver": {"handlers": ["default"], "level": level.upper(), "propagate": False},
+        # The parser warns about every malformed body; the client already gets that reason in its answer.
+        "python_multipart": {"level": "ERROR"},
+    }
+    return {"version": 1, "disable_existing_loggers": False, "formatters": formatters, "handlers": handlers,
+            "loggers": loggers}
 
 
 def serve(settings: Settings) -> None:
     """Build the app and run it until interrupted."""
     from .app import create_app
     from .http.accesslog import log_off_the_loop
-    from .http.server import GracefulServer, uvicorn_config
+    from .http.protocol import GracefulServer
+    from .http.server import uvicorn_config
 
     logging.config.dictConfig(log_config(settings.log_level))
     app = create_app(settings)
@@ -115,7 +130,7 @@ def serve(settings: Settings) -> None:
     # The start-up objects live as long as the server: leave them out of every collection.
     gc.freeze()
     try:
-        GracefulServer(config).run()
+        GracefulServer(config, before_shutdown=app.state.runtime.stopping.set).run()
     finally:
         access_log.stop()
 

@@ -85,31 +85,3 @@ def test_linewriter_broken_stream_reports_and_goes_on(capsys: pytest.CaptureFixt
 )
 def test_printable_escapes_control_characters(text: str, shown: str) -> None:
     assert printable(text) == shown
-
-
-@pytest.mark.parametrize("level", [logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR, logging.CRITICAL])
-@pytest.mark.parametrize("use_colors", [False, True])
-def test_lineformatter_same_text_as_uvicorn(level: int, use_colors: bool) -> None:
-    from uvicorn.logging import DefaultFormatter
-
-    from mockserver.http.accesslog import LineFormatter
-
-    fmt = LineFormatter.PLAIN
-    line = logging.LogRecord("mockserver.access", level, __file__, 1, '%s "%s" %d', ("127.0.0.1:1", "POST /x", 200),
-                             None)
-    ours = LineFormatter(fmt, use_colors=use_colors).format(line)
-    assert ours == DefaultFormatter(fmt, use_colors=use_colors).format(line)
-    assert ours.endswith(' 127.0.0.1:1 "POST /x" 200')
-
-
-def test_lineformatter_traceback_formatted_by_uvicorn() -> None:
-    from mockserver.http.accesslog import LineFormatter
-
-    try:
-        raise ValueError("boom")
-    except ValueError:
-        import sys
-
-        line = logging.LogRecord("mockserver", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
-    text = LineFormatter(LineFormatter.PLAIN, use_colors=False).format(line)
-    assert text.startswith("ERROR:    failed\nTraceback") and "ValueError: boom" in text

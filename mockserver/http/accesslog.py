@@ -10,7 +10,6 @@ import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from uvicorn.logging import DefaultFormatter
 
 logger = logging.getLogger("mockserver.access")
 
@@ -92,22 +91,6 @@ class LineWriter:
                 handler.flush()
             except Exception:
                 handler.handleError(records[-1])
-
-
-class LineFormatter(DefaultFormatter):
-    """uvicorn's default formatter, minus its copy of every record when there is nothing to colour.
-
-    The same text as uvicorn's (`INFO:     message`); with colours, another format, or a traceback to
-    show, uvicorn's own code formats the line. The copy was most of the cost of an access-log line.
-    """
-
-    PLAIN = "%(levelprefix)s %(message)s"
-
-    def format(self, record: logging.LogRecord) -> str:
-        if self.use_colors or self._fmt != self.PLAIN or record.exc_info or record.exc_text or record.stack_info:
-            return super().format(record)
-        record.message = record.getMessage()
-        return f"{record.levelname}:{' ' * (8 - len(record.levelname))} {record.message}"
 
 
 def log_off_the_loop(*, interval: float = 0.05) -> LineWriter:

@@ -1,4 +1,6 @@
-"""uvicorn's httptools protocol, with what a mock under attack needs and ASGI cannot give.
+"""Everything that reaches into uvicorn: its httptools protocol, its server's exit and socket (the only module).
+
+The protocol, with what a mock under attack needs and ASGI cannot give:
 
 - The connection's transport in each request's scope (`extensions["mockserver.transport"]`), so scripted
   transport faults can reset a connection or close it without an answer.
@@ -15,8 +17,13 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import socket
+from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
+import uvicorn
 from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -135,3 +142,34 @@ def transport_of(scope: Any) -> asyncio.Transport | None:
         return None
     transport: asyncio.Transport = extension["transport"]
     return transport
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn's server, but SIGTERM is a request to stop, answered with exit status 0; `before_shutdown` is
+    called when the stop begins.
+
+    uvicorn finishes the answers in flight and then re-raises SIGTERM, so the process ends with 143;
+    container runtimes and CI treat a stop they asked for as a failure then.
+    """
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if sig == signal.SIGTERM:
+            self.should_exit = True
+            return
+        super().handle_exit(sig, frame)
+
+    def __init__(self, config: uvicorn.Config, *, before_shutdown: Callable[[], object] | None = None) -> None:
+        super().__init__(config)
+        self.before_shutdown = before_shutdown
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # Answers that never end by themselves (the console's event stream) are told to end first, so
+        # an open console does not hold the stop for the whole graceful timeout.
+        if self.before_shutdown is not None:
+            self.before_shutdown()
+        await super().shutdown(sockets)
+
+
+def listening_port(server: uvicorn.Server) -> int:
+    """The port a started server listens on (port 0 lets the system choose)."""
+    return int(server.servers[0].sockets[0].getsockname()[1])

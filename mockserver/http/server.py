@@ -9,11 +9,8 @@ transport faults (reset, close, truncate) really happen on the socket.
 
 from __future__ import annotations
 
-import signal
-import socket
 import threading
 import time
-from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -21,9 +18,8 @@ from starlette.types import ASGIApp
 
 from ..app import create_app
 from ..errors import MockServerError
-from ..runtime import Runtime
 from ..settings import Settings
-from .protocol import protocol_class
+from .protocol import GracefulServer, listening_port, protocol_class
 
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
@@ -48,28 +44,6 @@ def uvicorn_config(app: ASGIApp, settings: Settings, **overrides: Any) -> uvicor
     )
 
 
-class GracefulServer(uvicorn.Server):
-    """uvicorn's server, but SIGTERM is a request to stop, answered with exit status 0.
-
-    uvicorn finishes the answers in flight and then re-raises SIGTERM, so the process ends with 143;
-    container runtimes and CI treat a stop they asked for as a failure then.
-    """
-
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        if sig == signal.SIGTERM:
-            self.should_exit = True
-            return
-        super().handle_exit(sig, frame)
-
-    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        # Answers that never end by themselves (the console's event stream) are told to end first, so
-        # an open console does not hold the stop for the whole graceful timeout.
-        runtime = getattr(getattr(self.config.app, "state", None), "runtime", None)
-        if isinstance(runtime, Runtime):
-            runtime.stopping.set()
-        await super().shutdown(sockets)
-
-
 class MockServer:
     """uvicorn serving `create_app(settings)` in a daemon thread."""
 
@@ -88,8 +62,9 @@ class MockServer:
     def start(self) -> MockServer:
         """Build the app (raising ConfigError for broken files), serve it, return once it answers."""
         # log_config=None: a thread of someone else's process leaves their logging as it is.
-        config = uvicorn_config(create_app(self.settings), self.settings, log_config=None)
-        self._server = server = GracefulServer(config)
+        app = create_app(self.settings)
+        config = uvicorn_config(app, self.settings, log_config=None)
+        self._server = server = GracefulServer(config, before_shutdown=app.state.runtime.stopping.set)
         self._thread = threading.Thread(target=server.run, name="mockserver", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + START_TIMEOUT
@@ -97,7 +72,7 @@ class MockServer:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise MockServerError(f"mockserver did not start on {self.settings.host}:{self.settings.port}")
             time.sleep(POLL)
-        self.port = server.servers[0].sockets[0].getsockname()[1]
+        self.port = listening_port(server)
         return self
 
     def stop(self) -> None:
