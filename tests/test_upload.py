@@ -232,3 +232,39 @@ async def test_upload_request_leaves_no_reference_cycles(meta_first: bool) -> No
         gc.set_debug(0)
         gc.garbage.clear()
     assert left == []
+
+
+@pytest.mark.anyio
+async def test_upload_digests_hashed_off_the_loop_when_crowded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests in flight together hash their large chunks on a worker thread: the same digests as hashlib."""
+    import asyncio
+    import threading
+
+    from mockserver.detect.upload import Hashing
+
+    threads: set[int] = set()
+    run = Hashing.run
+
+    def recorded(self: Hashing) -> None:
+        threads.add(threading.get_ident())
+        run(self)
+
+    monkeypatch.setattr(Hashing, "run", recorded)
+    images = [image_bytes(size=(64, 48), seed=seed) + bytes(300 * 1024) for seed in range(4)]
+
+    async def chunks(content: bytes) -> AsyncIterator[bytes]:
+        for start in range(0, len(content), 64 * 1024):
+            await asyncio.sleep(0)  # let the other requests' bodies arrive meanwhile
+            yield content[start : start + 64 * 1024]
+
+    async def post(data: bytes) -> httpx.Response:
+        content = body([meta_part(), image_part("file_0", data)])
+        return await client.post(URL, headers={"content-type": content_type()}, content=chunks(content))
+
+    async with in_process() as client:
+        answers = await asyncio.gather(*(post(data) for data in images))
+        entries = (await client.get("/__admin/requests")).json()["requests"]
+    assert [answer.status_code for answer in answers] == [200] * 4
+    digests = {entry["parts"][1]["sha256"] for entry in entries}
+    assert digests == {hashlib.sha256(data).hexdigest() for data in images}
+    assert threads - {threading.get_ident()}  # some hashing ran on another thread

@@ -125,6 +125,11 @@ class BodyStream:
         self._stop()
         raise StopAsyncIteration
 
+    @property
+    def crowded(self) -> bool:
+        """Whether other bodies are being received on this event loop now."""
+        return self._watchdog is not None and len(self._watchdog.bodies) > 1
+
     def due(self) -> float:
         """When this body expires unless a chunk arrives first (loop time)."""
         return min(self._last + self.idle, self._deadline)

@@ -98,6 +98,23 @@ class Part:
     complete: bool = False
 
 
+class Hashing:
+    """SHA-256 work for the parts of some chunks: bytes to add to a part's hash, then its digest, in order."""
+
+    __slots__ = ("work",)
+
+    def __init__(self, work: list[tuple[HASH, bytes | memoryview | Part]]) -> None:
+        self.work = work
+
+    def run(self) -> None:
+        """Do it (on any thread: hashlib lets go of the GIL for all but small pieces)."""
+        for digest, item in self.work:
+            if isinstance(item, Part):
+                item.sha256 = digest.hexdigest()
+            else:
+                digest.update(item)
+
+
 @dataclass(slots=True)
 class Upload:
     """Every part of a body that ended with its closing boundary, and the bytes of `meta`."""
@@ -133,6 +150,9 @@ class MultipartReader:
         self._part: Part | None = None
         self._meta: bytearray | None = None
         self._digest: HASH | None = None
+        # Hashing owed for the chunks fed so far: bytes to add to a part's hash, or a part whose hash is done.
+        self._owed: list[tuple[HASH, bytes | memoryview | Part]] = []
+        self._owed_bytes = 0
         self._sniffer: ImageSniffer | None = None
         self._news: list[Part] = []
         self._delimiter = b"--" + boundary
@@ -168,6 +188,15 @@ class MultipartReader:
         line = data.find(b"\n" + self._delimiter)
         return line + 1 if line >= 0 else -1
 
+    def hashing_owed(self) -> tuple[Hashing, int]:
+        """The hashing owed for the chunks fed so far, and how many bytes it is; it is the caller's from now.
+
+        Run it (`Hashing.run`) before the next `feed`: each part's bytes are hashed in the order they came.
+        """
+        owed, size = Hashing(self._owed), self._owed_bytes
+        self._owed, self._owed_bytes = [], 0
+        return owed, size
+
     def collect(self) -> None:
         """Called once the body is read (or given up on): drops the parser's callbacks, bound methods of this
         reader and so a reference cycle, so the request's parts are freed as soon as it ends instead of
@@ -177,6 +206,7 @@ class MultipartReader:
 
     def close(self) -> Upload:
         """The body has ended: it must have ended with the closing boundary (row 7)."""
+        self.hashing_owed()[0].run()
         if self._carry is not None and self._received:
             raise MalformedMultipart("the boundary of the Content-Type never appears in the body")
         if not self._scanner.ended:
@@ -224,7 +254,8 @@ class MultipartReader:
                 self._news.append(part)
             return
         if self._digest is not None:
-            self._digest.update(chunk)
+            self._owed.append((self._digest, chunk))
+            self._owed_bytes += end - start
         if self._sniffer is not None and not self._sniffer.done:
             self._sniffer.feed(chunk)
 
@@ -232,7 +263,7 @@ class MultipartReader:
         part = self._part
         assert part is not None
         if self._digest is not None:
-            part.sha256 = self._digest.hexdigest()
+            self._owed.append((self._digest, part))
         if self._sniffer is not None:
             part.image = self._sniffer.result()
         if self._meta is not None:
