@@ -7,7 +7,6 @@ variable (`MOCKSERVER_MAX_IMAGE_BYTES`); a flag wins over the variable, which wi
 from __future__ import annotations
 
 import argparse
-import gc
 import ipaddress
 import logging
 import logging.config
@@ -127,8 +126,6 @@ def serve(settings: Settings) -> None:
     logging._srcfile = None
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     access_log = log_off_the_loop()
-    # The start-up objects live as long as the server: leave them out of every collection.
-    gc.freeze()
     try:
         GracefulServer(config, before_shutdown=app.state.runtime.stopping.set).run()
     finally:
