@@ -1,9 +1,9 @@
 """The request body as a stream of multipart parts: rows 5–7 of the check table, and what each part holds.
 
 The body is never read whole. A `PartScanner` (python-multipart for anything unusual) is fed chunk by
-chunk as they arrive; each part's bytes are hashed (SHA-256, on the event loop: see "Digests" in
-`bench/README.md` for why not on a thread) and shown to an `ImageSniffer` as they pass, then dropped, so a
-100 × 4 MiB request costs a few kilobytes of state. Only the `meta` part is kept, up to
+chunk as they arrive; each part's bytes are shown to an `ImageSniffer` and owed to its SHA-256 as they pass
+(`hashing_owed`: the caller hashes each chunk's share before the next, on the event loop or a worker
+thread), then dropped, so a 100 × 4 MiB request costs a few kilobytes of state. Only the `meta` part is kept, up to
 `max_meta_bytes`. A part larger than `max_image_bytes` stops being hashed at once; whether that is an
 error depends on `meta` (row 18), which `intake.receive_upload` decides as parts complete. Row 6 (the size
 and the clock of the body itself) is `body.py`'s.
