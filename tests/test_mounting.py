@@ -78,3 +78,10 @@ async def test_mounting_health_and_openapi(client: httpx.AsyncClient) -> None:
     document = (await client.get(PREFIX + "/openapi.json")).json()
     assert document["paths"][DETECT]["post"]["operationId"] == "objectsDetect"
     assert document["servers"] == [{"url": PREFIX}]
+
+
+async def test_mounting_admin_guard_still_applies(client: httpx.AsyncClient) -> None:
+    # A page whose DNS name turned to this machine (rebinding) says so in Host: the admin API refuses it,
+    # wherever the app is served from.
+    response = await client.get(PREFIX + "/__admin/requests", headers={"host": "attacker.example"})
+    assert response.status_code == 403 and "attacker.example" in response.json()["detail"]

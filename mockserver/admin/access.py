@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import echo
+from ..http.paths import route_path
 
 ADMIN_PREFIX = "/__admin"
 ADMIN_HEADER = "X-Mock-Admin"
@@ -133,8 +134,9 @@ class AdminGuard:
         self.access = access
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
-        if scope["type"] == "http" and (path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")):
+        # The path inside this app: mounted under a prefix or behind a root_path, ASGI's `path` is longer.
+        path = route_path(scope) if scope["type"] == "http" else ""
+        if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
             server = scope.get("server")
             reason = self.access.refusal(scope["method"], scope["headers"], server[0] if server else None)
             if reason is not None:
