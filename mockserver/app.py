@@ -143,7 +143,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     detect: ASGIApp = DetectEndpoint()
     for cls, args, kwargs in reversed(_detect_layers(settings)):
         detect = cls(detect, *args, **kwargs)
-    app.router.routes.append(Route(DETECT_PATH, detect, include_in_schema=False))
+    # First of the app's routes: matching it past the docs pages and the included routers cost a quarter of
+    # a small request (in-process 0.163 against 0.122 ms, bench/README.md).
+    app.router.routes.insert(0, Route(DETECT_PATH, detect, include_in_schema=False))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
