@@ -14,7 +14,7 @@ import struct
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from ..http.protocol import transport_of
+from ..http.connection import transport_of
 from .model import GatewayFault, TransportFault
 
 LINGER_RESET = struct.pack("ii", 1, 0)

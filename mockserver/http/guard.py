@@ -6,7 +6,9 @@
   over `max_bytes` → 413; no data for `idle` seconds, or not complete after `total` → 408; the app then
   sees the client as gone.
 - A request still running when the server shuts down (past the graceful timeout) is answered 503 and
-  ends quietly, instead of uvicorn's plain-text 500 and a traceback per request.
+  ends quietly, instead of uvicorn's plain-text 500 and a traceback per request. Any other cancellation
+  (an in-process client's own timeout, a task group giving up) propagates untouched: it is the
+  caller's, and swallowing it would turn their timeout into a fake answer.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..detect.envelope import encode, envelope
+from .connection import server_shutting_down
 from .paths import route_path
 
 TOO_LARGE = 413
@@ -105,7 +108,9 @@ class RequestGuard:
         try:
             await self.app(scope, guarded_receive, guarded_send)
         except asyncio.CancelledError:
-            # Only the server's shutdown cancels a request; answer it if we still can, and end quietly.
+            if not server_shutting_down(scope):
+                raise
+            # The server cancelled what outlived its graceful timeout: answer if we still can, end quietly.
             if not started:
                 await self._answer(send, SHUTTING_DOWN, "server shutting down", detect=detect)
 

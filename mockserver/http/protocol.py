@@ -2,8 +2,9 @@
 
 The protocol, with what a mock under attack needs and ASGI cannot give:
 
-- The connection's transport in each request's scope (`extensions["mockserver.transport"]`), so scripted
-  transport faults can reset a connection or close it without an answer.
+- The connection in each request's scope (`connection.Connection`), so scripted transport faults can
+  reset a connection or close it without an answer, and the request guard knows a cancellation comes
+  from the server shutting down (and not from an in-process client giving up).
 - A deadline for the request line and headers: uvicorn waits forever for a client that connects and
   sends nothing, or sends its headers a byte at a time (slowloris). Past `header_timeout` seconds the
   server answers 408 in the vendor's envelope and closes.
@@ -28,8 +29,8 @@ from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ..detect.envelope import encode, envelope
+from .connection import CONNECTION_EXTENSION, Connection
 
-TRANSPORT_EXTENSION = "mockserver.transport"
 DEFAULT_HEADER_TIMEOUT = 10.0
 DEFAULT_MAX_HEADER_BYTES = 64 * 1024
 
@@ -42,9 +43,11 @@ class TransportExposingProtocol(HttpToolsProtocol):
     _header_timer: asyncio.TimerHandle | None = None
     _header_bytes = 0
     _in_headers = True
+    _connection: Connection
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._connection = Connection(transport)
         self._arm_header_timer()
 
     def data_received(self, data: bytes) -> None:
@@ -70,8 +73,13 @@ class TransportExposingProtocol(HttpToolsProtocol):
         self._in_headers, self._header_bytes = True, 0
         super().on_message_begin()
         extensions: dict[str, Any] = dict(self.scope.get("extensions") or {})
-        extensions[TRANSPORT_EXTENSION] = {"transport": self.transport}
+        extensions[CONNECTION_EXTENSION] = self._connection
         self.scope["extensions"] = extensions
+
+    def shutdown(self) -> None:
+        # uvicorn calls this on every connection before it cancels what outlives the graceful timeout.
+        self._connection.shutting_down = True
+        super().shutdown()
 
     def on_body(self, body: bytes) -> None:
         cycle = self.cycle
@@ -134,14 +142,6 @@ def protocol_class(header_timeout: float, max_header_bytes: int) -> type[Transpo
     limits = {"header_timeout": header_timeout, "max_header_bytes": max_header_bytes}
     return type("MockProtocol", (TransportExposingProtocol,), limits)
 
-
-def transport_of(scope: Any) -> asyncio.Transport | None:
-    """The request's connection, when served by TransportExposingProtocol (not in-process)."""
-    extension = (scope.get("extensions") or {}).get(TRANSPORT_EXTENSION)
-    if extension is None:
-        return None
-    transport: asyncio.Transport = extension["transport"]
-    return transport
 
 
 class GracefulServer(uvicorn.Server):

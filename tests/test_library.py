@@ -1,0 +1,79 @@
+"""mockserver as a library inside someone else's process: cancellation, import cost, the admin client."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from starlette.types import Message, Receive, Scope, Send
+from support import URL, body, content_type, image_part, meta_part
+
+from mockserver import Settings, create_app
+from mockserver.http.connection import CONNECTION_EXTENSION, Connection
+from mockserver.http.guard import RequestGuard
+
+CLIENT_TIMEOUT = 0.3
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_guard_client_timeout_raises_in_client() -> None:
+    """An in-process client that gives up gets its own TimeoutError, not a made-up 503 from the server."""
+    transport = httpx.ASGITransport(app=create_app(Settings(fixtures=None)))
+    upload = body([meta_part(), image_part()])
+    async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(CLIENT_TIMEOUT):
+                await client.post(
+                    URL, content=upload, headers={"content-type": content_type(), "x-mock-fault": "latency=10000"}
+                )
+
+
+async def _cancelled_through_guard(scope: Scope) -> tuple[list[Message], BaseException | None]:
+    """Run a request that never ends through the guard, cancel it, and see what was sent and raised."""
+    sent: list[Message] = []
+    entered = asyncio.Event()
+
+    async def endless(scope: Scope, receive: Receive, send: Send) -> None:
+        entered.set()
+        await asyncio.sleep(3600)
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    guard = RequestGuard(endless, detect_path="/detect", always_200=False, max_bytes=100, idle=10, total=10)
+    task = asyncio.create_task(guard(scope, receive, send))
+    await entered.wait()
+    connection = (scope.get("extensions") or {}).get(CONNECTION_EXTENSION)
+    if connection is not None:
+        connection.shutting_down = True
+    task.cancel()
+    try:
+        await task
+    except BaseException as exc:  # noqa: BLE001 - the point is which one, if any
+        return sent, exc
+    return sent, None
+
+
+def _scope(extensions: dict[str, object]) -> Scope:
+    return {"type": "http", "path": "/detect", "method": "POST", "headers": [], "extensions": extensions}
+
+
+async def test_guard_shutdown_cancellation_answers_503_quietly() -> None:
+    """Cancelled by the server's own shutdown (mockserver's protocol says so): 503 envelope, no exception."""
+    connection = Connection(transport=None)  # type: ignore[arg-type]
+    sent, raised = await _cancelled_through_guard(_scope({CONNECTION_EXTENSION: connection}))
+    assert raised is None
+    assert sent[0]["status"] == 503
+    assert b"server shutting down" in sent[1]["body"]
+
+
+async def test_guard_other_cancellation_propagates() -> None:
+    """Cancelled by anyone else (no shutdown under way): the CancelledError goes on, nothing is answered."""
+    sent, raised = await _cancelled_through_guard(_scope({}))
+    assert isinstance(raised, asyncio.CancelledError)
+    assert sent == []
