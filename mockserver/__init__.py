@@ -20,20 +20,27 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from .app import create_app  # noqa: E402
-from .errors import ConfigError, DetectError, FixtureError, MockServerError, ScenarioError  # noqa: E402
-from .settings import Settings  # noqa: E402
-
 if TYPE_CHECKING:
     from .admin.client import AdminError, ArmedFault, MockControl
+    from .app import create_app
+    from .errors import ConfigError, DetectError, FixtureError, MockServerError, ScenarioError
     from .http.server import MockServer
+    from .settings import Settings
 
-# Imported when first used: the server itself never needs them, and the command starts faster without.
+# Every public name is imported when first used: `import mockserver` (and so loading the pytest plugin)
+# stays cheap, and the command imports only what it runs.
 _LAZY = {
     "AdminError": "admin.client",
     "ArmedFault": "admin.client",
+    "ConfigError": "errors",
+    "DetectError": "errors",
+    "FixtureError": "errors",
     "MockControl": "admin.client",
     "MockServer": "http.server",
+    "MockServerError": "errors",
+    "ScenarioError": "errors",
+    "Settings": "settings",
+    "create_app": "app",
 }
 
 __all__ = [
@@ -54,5 +61,11 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value  # once found, a plain attribute: later look-ups cost nothing
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

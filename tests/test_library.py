@@ -77,3 +77,16 @@ async def test_guard_other_cancellation_propagates() -> None:
     sent, raised = await _cancelled_through_guard(_scope({}))
     assert isinstance(raised, asyncio.CancelledError)
     assert sent == []
+
+
+def test_package_public_names_resolve_lazily() -> None:
+    """`import mockserver` is cheap, yet every name of `__all__` is there, and `import *` gives them all."""
+    import mockserver
+
+    namespace: dict[str, object] = {}
+    exec("from mockserver import *", namespace)
+    for name in mockserver.__all__:
+        assert getattr(mockserver, name) is namespace[name]
+        assert name in dir(mockserver)
+    with pytest.raises(AttributeError):
+        mockserver.NoSuchName  # noqa: B018

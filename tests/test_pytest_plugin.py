@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -137,6 +139,40 @@ def test_plugin_in_process_transport(pytester: pytest.Pytester) -> None:
         """,
     )
     result.assert_outcomes(passed=1)
+
+
+SERVER_MODULES = ("fastapi", "starlette", "uvicorn", "pydantic", "httpx", "mockserver.app", "mockserver.settings")
+
+
+def test_plugin_loaded_imports_no_server(pytester: pytest.Pytester) -> None:
+    """An installed plugin costs a run that uses none of its fixtures no server import (FastAPI, uvicorn...)."""
+    result = run(
+        pytester,
+        f"""
+        import sys
+
+        def test_nothing_heavy_loaded():
+            assert [name for name in {SERVER_MODULES!r} if name in sys.modules] == []
+        """,
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_plugin_import_alone_imports_no_server() -> None:
+    """Importing the plugin module (what pytest does at start-up) and the package stays cheap."""
+    probe = (
+        "import sys, mockserver, mockserver.testing.plugin; "
+        f"print([name for name in {SERVER_MODULES!r} if name in sys.modules])"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.strip() == "[]"
+
+
+def test_plugin_old_names_still_importable() -> None:
+    from mockserver.testing import plugin
+    from mockserver.testing.mock import DetectMock, ServerPool
+
+    assert plugin.DetectMock is DetectMock and plugin.ServerPool is ServerPool
 
 
 def test_plugin_can_be_disabled(pytester: pytest.Pytester) -> None:
