@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -10,8 +13,13 @@ from starlette.types import Message, Receive, Scope, Send
 from support import URL, body, content_type, image_part, meta_part
 
 from mockserver import Settings, create_app
+from mockserver.admin import client as client_module
+from mockserver.admin.api import MAX_WAIT_SECONDS
+from mockserver.admin.client import WAIT_STEP, AdminError, MockControl
 from mockserver.http.connection import CONNECTION_EXTENSION, Connection
 from mockserver.http.guard import RequestGuard
+from mockserver.http.server import MockServer
+from mockserver.journal.entries import JournalEntry
 
 CLIENT_TIMEOUT = 0.3
 
@@ -90,3 +98,78 @@ def test_package_public_names_resolve_lazily() -> None:
         assert name in dir(mockserver)
     with pytest.raises(AttributeError):
         mockserver.NoSuchName  # noqa: B018
+
+
+DETECT_BODY = (
+    b'--b\r\nContent-Disposition: form-data; name="file_0"\r\n\r\nxx\r\n'
+    b'--b\r\nContent-Disposition: form-data; name="meta"\r\n\r\n'
+    b'{"mode": ["object"], "images": [{"name": "file_0"}]}\r\n--b--\r\n'
+)
+
+
+def _detect_later(url: str, delay: float) -> threading.Timer:
+    def send() -> None:
+        httpx.post(url + URL, headers={"content-type": "multipart/form-data; boundary=b"}, content=DETECT_BODY)
+
+    timer = threading.Timer(delay, send)
+    timer.start()
+    return timer
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MockServer]:
+    with MockServer(Settings(fixtures=None, port=0)) as running:
+        yield running
+
+
+@pytest.fixture
+def control(server: MockServer) -> Iterator[MockControl]:
+    with MockControl(server.url) as control:
+        control.reset()
+        yield control
+
+
+@pytest.mark.parametrize("method", ["requests", "request_count", "wait_for_requests"])
+def test_control_misspelt_filter_raises(control: MockControl, method: str) -> None:
+    """A filter the journal does not have is a mistake in the test, not a filter that matches everything."""
+    with pytest.raises(TypeError, match="imgae"):
+        getattr(control, method)(imgae="file_0")
+
+
+def test_control_filters_reach_the_server(server: MockServer, control: MockControl) -> None:
+    _detect_later(server.url, 0).join()
+    assert control.request_count(image="file_0", status=200, mode="object") == 1
+    assert control.request_count(image="file_9") == 0
+    assert control.requests(mode="scene") == []
+    assert len(control.requests(limit=1, since=0)) == 1
+
+
+def test_control_wait_longer_than_server_cap(server: MockServer, control: MockControl) -> None:
+    """A wait past the server's cap on one call (30 s) works: the client waits in several calls."""
+    assert MAX_WAIT_SECONDS + 1 > WAIT_STEP
+    timer = _detect_later(server.url, 0.3)
+    (entry,) = control.wait_for_requests(count=1, timeout=MAX_WAIT_SECONDS + 1, image="file_0")
+    timer.join()
+    assert entry.status == 200
+
+
+def test_control_wait_spans_several_calls(
+    server: MockServer, control: MockControl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With short steps, a wait is several calls, and still finds what arrives after the first ended."""
+    monkeypatch.setattr(client_module, "WAIT_STEP", 0.1)
+    calls = 0
+    entries = control._entries
+
+    def counted(*args: Any, **kwargs: Any) -> list[JournalEntry]:
+        nonlocal calls
+        calls += 1
+        return entries(*args, **kwargs)
+
+    monkeypatch.setattr(control, "_entries", counted)
+    timer = _detect_later(server.url, 0.5)
+    (entry,) = control.wait_for_requests(count=1, timeout=MAX_WAIT_SECONDS)
+    timer.join()
+    assert calls >= 2
+    with pytest.raises(AdminError, match="waited 0.3 s for 2"):
+        control.wait_for_requests(count=2, timeout=0.3)

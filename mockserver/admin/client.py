@@ -9,6 +9,7 @@ Works against the in-thread server of the pytest plugin, a `mockserver` process 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -22,6 +23,9 @@ from .access import ADMIN_HEADER
 
 ADMIN = "/__admin"
 COUNTERS = ("seen", "fired", "exhausted")
+# One wait the server holds a call for: below its cap (`MAX_WAIT_SECONDS` of the admin API, 30 s), so a
+# longer wait is a few calls in a row, and a client that gives up early never leaves a long call behind.
+WAIT_STEP = 10.0
 
 
 class ArmedFault(BaseModel):
@@ -61,6 +65,7 @@ class MockControl:
         if session is not None:
             headers["x-mock-session"] = session
         self.session = session
+        self._timeout = timeout
         self._http = httpx.Client(base_url=base_url.rstrip("/") + ADMIN, headers=headers, timeout=timeout)
 
     def close(self) -> None:
@@ -111,28 +116,88 @@ class MockControl:
         """Back to how the server started: scenario faults, fresh counters, an empty journal."""
         self._call("POST", "/reset")
 
-    def _filters(self, filters: Mapping[str, Any]) -> dict[str, Any]:
+    def _filters(
+        self,
+        session: str | None,
+        status: int | None,
+        mode: str | None,
+        image: str | None,
+        since: int | None,
+    ) -> dict[str, Any]:
+        filters = {"session": session, "status": status, "mode": mode, "image": image, "since": since}
         params = {key: value for key, value in filters.items() if value is not None}
         if self.session is not None:
             params.setdefault("session", self.session)
         return params
 
-    def requests(self, **filters: Any) -> list[JournalEntry]:
-        """Journal entries, newest last; filters: session, status, mode, image, since, limit."""
-        found = self._call("GET", "/requests", params=self._filters(filters))["requests"]
-        return [JournalEntry.model_validate(entry) for entry in found]
+    def requests(
+        self,
+        *,
+        session: str | None = None,
+        status: int | None = None,
+        mode: str | None = None,
+        image: str | None = None,
+        since: int | None = None,
+        limit: int | None = None,
+    ) -> list[JournalEntry]:
+        """Journal entries, newest last, that match every filter given.
 
-    def wait_for_requests(self, count: int = 1, timeout: float = 5.0, **filters: Any) -> list[JournalEntry]:
-        """The matching entries once there are `count`; raises AdminError if they do not come in time."""
-        params = {**self._filters(filters), "count": count, "wait": timeout}
-        listing = self._call("GET", "/requests", params=params)["requests"]
-        found = [JournalEntry.model_validate(entry) for entry in listing]
+        `session` (default: this client's), envelope `status`, a `mode` asked for, an `image` or part
+        name, entries with an id above `since`; `limit` keeps only the last N.
+        """
+        params = self._filters(session, status, mode, image, since)
+        if limit is not None:
+            params["limit"] = limit
+        return self._entries(params)
+
+    def wait_for_requests(
+        self,
+        count: int = 1,
+        timeout: float = 5.0,
+        *,
+        session: str | None = None,
+        status: int | None = None,
+        mode: str | None = None,
+        image: str | None = None,
+        since: int | None = None,
+    ) -> list[JournalEntry]:
+        """The matching entries once there are `count`; raises AdminError if they do not come in time.
+
+        Any `timeout` works: the server bounds one wait (to `WAIT_STEP` or less here), so a longer one is
+        several waits in a row. Filters as for `requests`.
+        """
+        params = {**self._filters(session, status, mode, image, since), "count": count}
+        deadline = time.monotonic() + timeout
+        while True:
+            step = max(0.0, min(WAIT_STEP, deadline - time.monotonic()))
+            found = self._entries({**params, "wait": round(step, 3)}, extra_time=step)
+            if len(found) >= count or time.monotonic() >= deadline:
+                break
         if len(found) < count:
+            filters = {key: value for key, value in params.items() if key != "count"}
             raise AdminError(f"waited {timeout} s for {count} request(s) matching {filters}, saw {len(found)}")
         return found
 
-    def request_count(self, **filters: Any) -> int:
-        count: int = self._call("GET", "/requests/count", params=self._filters(filters))["count"]
+    def _entries(self, params: Mapping[str, Any], *, extra_time: float = 0.0) -> list[JournalEntry]:
+        kwargs: dict[str, Any] = {"params": params}
+        if extra_time:
+            # The server holds the call for up to `extra_time`: the client's own timeout starts after that.
+            kwargs["timeout"] = self._timeout + extra_time
+        listing = self._call("GET", "/requests", **kwargs)["requests"]
+        return [JournalEntry.model_validate(entry) for entry in listing]
+
+    def request_count(
+        self,
+        *,
+        session: str | None = None,
+        status: int | None = None,
+        mode: str | None = None,
+        image: str | None = None,
+        since: int | None = None,
+    ) -> int:
+        """How many journal entries match; filters as for `requests`."""
+        params = self._filters(session, status, mode, image, since)
+        count: int = self._call("GET", "/requests/count", params=params)["count"]
         return count
 
     def clear_requests(self) -> int:
