@@ -21,16 +21,16 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .admin.client import AdminError, ArmedFault, MockControl
+    from .admin.client import ArmedFault, MockControl
     from .app import create_app
-    from .errors import ConfigError, DetectError, FixtureError, MockServerError, ScenarioError
+    from .errors import AdminError, ConfigError, DetectError, FixtureError, MockServerError, ScenarioError
     from .http.server import MockServer
     from .settings import Settings
 
 # Every public name is imported when first used: `import mockserver` (and so loading the pytest plugin)
 # stays cheap, and the command imports only what it runs.
 _LAZY = {
-    "AdminError": "admin.client",
+    "AdminError": "errors",
     "ArmedFault": "admin.client",
     "ConfigError": "errors",
     "DetectError": "errors",

@@ -20,7 +20,7 @@ from . import __version__
 from .admin import api as admin
 from .admin import console, events, scenarios
 from .admin.access import AdminAccess, AdminGuard
-from .errors import DetectError, FixtureError
+from .errors import AdminRefusal, DetectError, FixtureError
 from .http import handlers
 from .http.accesslog import AccessLog
 from .http.cors import PageCORS
@@ -133,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.console:
         app.include_router(console.router)
     app.add_exception_handler(DetectError, handlers.detect_error)
+    app.add_exception_handler(AdminRefusal, handlers.admin_refusal)
     app.add_exception_handler(RequestValidationError, handlers.invalid_request)
     app.add_exception_handler(StarletteHTTPException, handlers.http_error(router, admin.router))
     app.add_exception_handler(ClientDisconnect, handlers.client_disconnect)

@@ -1,8 +1,10 @@
-"""Every error the server raises, in one hierarchy.
+"""Every error mockserver raises, server and client side, in one hierarchy.
 
 Errors are raised where the problem is found (the query check, the multipart parser, the meta check)
-and turned into an HTTP answer in exactly one place, the app's error handler. Each request error knows
-its envelope status and its exact text (SPEC section 2); the handler only wraps them in the envelope.
+and turned into an HTTP answer in exactly one place, the app's error handlers (`http/handlers.py`).
+Each request error knows its envelope status and its exact text (SPEC section 2); an admin API refusal
+knows its HTTP status and `detail` text; the handlers only wrap them. Errors that never become an
+answer (a broken start-up file, a client-side failure) carry the text a person needs.
 
     MockServerError
     ├── DetectError                    a whole-request answer: envelope {"status": status, "body": text}
@@ -30,10 +32,20 @@ its envelope status and its exact text (SPEC section 2); the handler only wraps 
     │   ├── BodyTimeout                status 408, a body that stalls or takes too long (a mock's own limit)
     │   ├── MethodNotAllowed           status 405, for any method but POST on the detect path
     │   └── ScriptedError              any status and text, chosen by a fixture or a fault
-    └── ConfigError                    bad settings or files at start-up: the server does not start
-        └── FileError                    a broken file: file, place and reason
-            ├── FixtureError               a fixture
-            └── ScenarioError              a scenario file
+    ├── AdminRefusal                   an admin API answer {"detail": text} with status
+    │   └── TooManyFaults                status 409  at most <n> faults can be armed at once
+    ├── ConfigError                    bad settings or files at start-up: the server does not start
+    │   └── FileError                    a broken file: file, place and reason
+    │       ├── FixtureError               a fixture
+    │       └── ScenarioError              a scenario file
+    ├── JSONError                      a text that is not JSON as the vendor's decoder reads it (also a
+    │                                  ValueError); meta's check turns it into InvalidMeta
+    ├── ServerNotStarted               the in-thread server (`MockServer`) did not come up
+    ├── TransportUnavailable           in-process, a transport fault has no socket to break (also a
+    │                                  ConnectionError: it reaches the test's client as one)
+    └── AdminError                     client side (`MockControl`): the admin API refused a call, with its
+        │                              HTTP status and detail (also a RuntimeError, as it always was)
+        └── WaitTimedOut                 the requests waited for did not come in time
 """
 
 from __future__ import annotations
@@ -195,6 +207,26 @@ class ScriptedError(DetectError):
         self.status = status
 
 
+class AdminRefusal(MockServerError):
+    """The admin API refuses a call: answered `{"detail": text}` with `status`."""
+
+    status: int = 400
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+class TooManyFaults(AdminRefusal):
+    """Arming these faults would pass `--max-faults`; none of them is armed."""
+
+    status = 409
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"at most {limit} faults can be armed at once")
+        self.limit = limit
+
+
 class ConfigError(MockServerError):
     """Settings or files that keep the server from starting."""
 
@@ -216,3 +248,35 @@ class FixtureError(FileError):
 
 class ScenarioError(FileError):
     """A broken scenario file."""
+
+
+class JSONError(MockServerError, ValueError):
+    """Why a text is not JSON we accept; the message is a short reason."""
+
+
+class ServerNotStarted(MockServerError):
+    """The in-thread server did not answer in time, or its thread ended first."""
+
+
+class TransportUnavailable(MockServerError, ConnectionError):
+    """A transport fault was asked for, but the app runs in-process: there is no socket to break."""
+
+
+class AdminError(MockServerError, RuntimeError):
+    """The admin API refused a call (client side); `status` and `detail` are its answer.
+
+    The message reads `<METHOD> <path>: <status> <detail>`.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, detail: object = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
+
+
+class WaitTimedOut(AdminError):
+    """`wait_for_requests` saw fewer matching requests than it waited for."""
+
+    def __init__(self, message: str, *, seen: int) -> None:
+        super().__init__(message)
+        self.seen = seen

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
+import pkgutil
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -12,10 +14,14 @@ import pytest
 from starlette.types import Message, Receive, Scope, Send
 from support import URL, body, content_type, image_part, meta_part
 
+import mockserver
 from mockserver import Settings, create_app
 from mockserver.admin import client as client_module
 from mockserver.admin.api import MAX_WAIT_SECONDS
-from mockserver.admin.client import WAIT_STEP, AdminError, MockControl
+from mockserver.admin.client import WAIT_STEP, MockControl
+from mockserver.errors import AdminError, MockServerError, TooManyFaults, TransportUnavailable, WaitTimedOut
+from mockserver.faults.book import FaultBook
+from mockserver.faults.model import EnvelopeFault
 from mockserver.http.connection import CONNECTION_EXTENSION, Connection
 from mockserver.http.guard import RequestGuard
 from mockserver.http.server import MockServer
@@ -89,8 +95,6 @@ async def test_guard_other_cancellation_propagates() -> None:
 
 def test_package_public_names_resolve_lazily() -> None:
     """`import mockserver` is cheap, yet every name of `__all__` is there, and `import *` gives them all."""
-    import mockserver
-
     namespace: dict[str, object] = {}
     exec("from mockserver import *", namespace)
     for name in mockserver.__all__:
@@ -173,3 +177,51 @@ def test_control_wait_spans_several_calls(
     assert calls >= 2
     with pytest.raises(AdminError, match="waited 0.3 s for 2"):
         control.wait_for_requests(count=2, timeout=0.3)
+
+
+def _defined_exceptions() -> list[type[BaseException]]:
+    found = []
+    for info in pkgutil.walk_packages(mockserver.__path__, "mockserver."):
+        if info.name == "mockserver.__main__":
+            continue
+        module = importlib.import_module(info.name)
+        found += [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type) and issubclass(value, BaseException) and value.__module__ == info.name
+        ]
+    return found
+
+
+def test_errors_one_hierarchy() -> None:
+    """Every exception mockserver defines is a MockServerError, and all of them live in `errors`."""
+    defined = _defined_exceptions()
+    assert AdminError in defined and TransportUnavailable in defined
+    assert [error for error in defined if not issubclass(error, MockServerError)] == []
+    assert {error.__module__ for error in defined} == {"mockserver.errors"}
+
+
+def test_errors_keep_their_builtin_kinds() -> None:
+    """Code that caught them by their old bases still does."""
+    assert issubclass(AdminError, RuntimeError) and issubclass(WaitTimedOut, AdminError)
+    assert issubclass(TransportUnavailable, ConnectionError)
+    assert mockserver.AdminError is AdminError
+
+
+def test_errors_fault_book_full_is_too_many_faults() -> None:
+    """A full fault book raises an error of the hierarchy that knows its answer (409 and its text)."""
+    book = FaultBook(max_faults=1)
+    book.add(EnvelopeFault(status=500))
+    with pytest.raises(TooManyFaults) as raised:
+        book.add_all([EnvelopeFault(status=500)])
+    assert (raised.value.status, raised.value.text) == (409, "at most 1 faults can be armed at once")
+    assert len(book) == 1
+
+
+def test_errors_admin_error_knows_status(control: MockControl) -> None:
+    with pytest.raises(AdminError) as raised:
+        control.remove_fault("nope")
+    assert raised.value.status == 404 and raised.value.detail == "no fault 'nope'"
+    with pytest.raises(WaitTimedOut) as waited:
+        control.wait_for_requests(count=1, timeout=0)
+    assert waited.value.seen == 0

@@ -16,10 +16,13 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
+from ..errors import AdminError, WaitTimedOut
 from ..faults.book import FAULT_ADAPTER
 from ..faults.model import Fault
 from ..journal.entries import JournalEntry
 from .access import ADMIN_HEADER
+
+__all__ = ["AdminError", "ArmedFault", "MockControl", "WaitTimedOut"]
 
 ADMIN = "/__admin"
 COUNTERS = ("seen", "fired", "exhausted")
@@ -41,10 +44,6 @@ class ArmedFault(BaseModel):
     def from_listing(cls, item: Mapping[str, Any]) -> ArmedFault:
         spec = {key: value for key, value in item.items() if key not in COUNTERS}
         return cls(**{key: item[key] for key in ("id", *COUNTERS)}, fault=FAULT_ADAPTER.validate_python(spec))
-
-
-class AdminError(RuntimeError):
-    """The admin API refused a call; the message is its reason."""
 
 
 class MockControl:
@@ -84,7 +83,9 @@ class MockControl:
                 detail = response.json().get("detail", response.text)
             except ValueError:
                 detail = response.text
-            raise AdminError(f"{method} {ADMIN}{path}: {response.status_code} {detail}")
+            raise AdminError(
+                f"{method} {ADMIN}{path}: {response.status_code} {detail}", status=response.status_code, detail=detail
+            )
         return response.json() if response.content else None
 
     def add_fault(self, fault: Fault | Mapping[str, Any]) -> ArmedFault:
@@ -161,7 +162,7 @@ class MockControl:
         image: str | None = None,
         since: int | None = None,
     ) -> list[JournalEntry]:
-        """The matching entries once there are `count`; raises AdminError if they do not come in time.
+        """The matching entries once there are `count`; raises WaitTimedOut (an AdminError) if they do not come in time.
 
         Any `timeout` works: the server bounds one wait (to `WAIT_STEP` or less here), so a longer one is
         several waits in a row. Filters as for `requests`.
@@ -175,7 +176,8 @@ class MockControl:
                 break
         if len(found) < count:
             filters = {key: value for key, value in params.items() if key != "count"}
-            raise AdminError(f"waited {timeout} s for {count} request(s) matching {filters}, saw {len(found)}")
+            text = f"waited {timeout} s for {count} request(s) matching {filters}, saw {len(found)}"
+            raise WaitTimedOut(text, seen=len(found))
         return found
 
     def _entries(self, params: Mapping[str, Any], *, extra_time: float = 0.0) -> list[JournalEntry]:

@@ -14,13 +14,13 @@ import json
 import re
 from typing import Any
 
+from ..errors import JSONError
+
+__all__ = ["DEFAULT_MAX_DEPTH", "JSONError", "load", "scrub"]
+
 DEFAULT_MAX_DEPTH = 32
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-class JSONError(ValueError):
-    """Why a text is not JSON we accept; the message is a short reason."""
 
 
 def scrub(text: str) -> str:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from pydantic import TypeAdapter
 
+from ..errors import TooManyFaults
 from .model import (
     REQUEST_LEVEL,
     EnvelopeFault,
@@ -193,7 +194,13 @@ class FaultBook:
         return self.add_all([spec])[0]
 
     def add_all(self, specs: Sequence[Fault]) -> list[Armed]:
-        """Arm faults in order, as `add` does each; the index is rebuilt once, not once per fault."""
+        """Arm faults in order, as `add` does each; the index is rebuilt once, not once per fault.
+
+        All or nothing: raises TooManyFaults, arming none, if they would pass `max_faults`.
+        """
+        new = sum(1 for spec in specs if spec.id is None or spec.id not in self._faults)
+        if len(self._faults) + new > self.max_faults:
+            raise TooManyFaults(self.max_faults)
         try:
             return [self._arm(spec) for spec in specs]
         finally:
@@ -201,8 +208,6 @@ class FaultBook:
 
     def _arm(self, spec: Fault) -> Armed:
         fault_id = spec.id or f"fault-{next(self._ids)}"
-        if fault_id not in self._faults and len(self._faults) >= self.max_faults:
-            raise OverflowError(f"at most {self.max_faults} faults can be armed at once")
         armed = Armed(spec, fault_id)
         self._faults.pop(fault_id, None)
         self._faults[fault_id] = armed

@@ -14,14 +14,11 @@ import struct
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from ..errors import TransportUnavailable
 from ..http.connection import transport_of
 from .model import GatewayFault, TransportFault
 
 LINGER_RESET = struct.pack("ii", 1, 0)
-
-
-class TransportUnavailable(ConnectionError):
-    """A transport fault was asked for, but the app runs in-process: there is no socket to break."""
 
 
 def gateway_response(fault: GatewayFault) -> Response:

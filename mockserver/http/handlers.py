@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 
 from ..detect.envelope import envelope_response
-from ..errors import DetectError, MethodNotAllowed
+from ..errors import AdminRefusal, DetectError, MethodNotAllowed
 from ..journal.store import Exchange
 from ..runtime import Runtime
 from ..settings import Settings
@@ -49,6 +49,12 @@ async def detect_error(request: Request, exc: Exception) -> Response:
     headers = {"allow": "POST"} if isinstance(exc, MethodNotAllowed) else None
     # RequestGuard adds Connection: close when the body was not read whole.
     return envelope_response(exc.status, exc.text, http_status=_settings(request).http_status, headers=headers)
+
+
+async def admin_refusal(request: Request, exc: Exception) -> Response:
+    """An admin call the server refuses for a reason of its own (not its shape): `{"detail": text}`."""
+    assert isinstance(exc, AdminRefusal)
+    return JSONResponse({"detail": exc.text}, status_code=exc.status)
 
 
 async def client_disconnect(request: Request, exc: Exception) -> Response:

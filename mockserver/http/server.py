@@ -17,7 +17,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from ..app import create_app
-from ..errors import MockServerError
+from ..errors import ServerNotStarted
 from ..settings import Settings
 from .protocol import GracefulServer, listening_port, protocol_class
 
@@ -70,7 +70,7 @@ class MockServer:
         deadline = time.monotonic() + START_TIMEOUT
         while not server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise MockServerError(f"mockserver did not start on {self.settings.host}:{self.settings.port}")
+                raise ServerNotStarted(f"mockserver did not start on {self.settings.host}:{self.settings.port}")
             time.sleep(POLL)
         self.port = listening_port(server)
         return self
