@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import shlex
@@ -109,3 +110,46 @@ def test_readme_vendor_client_example_works() -> None:
     document = json.loads(result.stdout)
     assert [entry["name"] for entry in document["body"]["object_labels"]] == ["file_0", "file_1"]
     assert "> POST " in result.stderr and "< HTTP 200" in result.stderr
+
+
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md")), ROOT / "bench/README.md"]
+DOTTED = re.compile(r"\bmockserver(?:\.[A-Za-z_]\w*)+")
+FROM_IMPORT = re.compile(r"^\s*from (mockserver(?:\.\w+)*) import \(?([\w\s,]+?)\)?\s*$", flags=re.M)
+
+
+def documented_names() -> list[str]:
+    """Every `mockserver.a.b` the README and docs name, and every name their `from mockserver... import` takes."""
+    names: set[str] = set()
+    for path in DOCS:
+        if not path.exists():
+            continue
+        text = path.read_text(encoding="utf-8")
+        names.update(DOTTED.findall(text))
+        for module, imported in FROM_IMPORT.findall(text):
+            names.update(f"{module}.{name.strip()}" for name in imported.split(",") if name.strip())
+    return sorted(names)
+
+
+def resolve(dotted: str) -> object:
+    """The object a dotted name means: the longest importable module, then attributes."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for attribute in parts[cut:]:
+            found = getattr(found, attribute)
+        return found
+    raise ModuleNotFoundError(dotted)
+
+
+def test_readme_names_found() -> None:
+    """The parser below finds the names it is meant to check (so the next test cannot pass on nothing)."""
+    names = documented_names()
+    assert "mockserver.Settings" in names and "mockserver.admin.client.MockControl" in names
+
+
+@pytest.mark.parametrize("dotted", documented_names())
+def test_readme_every_named_object_imports(dotted: str) -> None:
+    resolve(dotted)
