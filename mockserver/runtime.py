@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from starlette.requests import HTTPConnection
+
 from .answers.fixtures import FixtureStore
 from .detect.auth import TokenPolicy
 from .faults.book import FaultBook
@@ -42,3 +44,9 @@ class Runtime:
         """Back to how the server started: the scenario's faults with fresh counters, an empty journal."""
         self.faults.reset()
         self.journal.clear()
+
+
+def runtime_of(connection: HTTPConnection) -> Runtime:
+    """The runtime of the app serving this request (`create_app` keeps it as `app.state.runtime`)."""
+    runtime: Runtime = connection.app.state.runtime
+    return runtime

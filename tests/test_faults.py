@@ -14,9 +14,10 @@ from support import ADMIN, FormPart, image_part, in_process, meta_part, post_det
 
 from mockserver.answers.compose import mode_results
 from mockserver.detect.meta import MODES
-from mockserver.faults.book import FAULT_ADAPTER, FaultBook, RequestFacts
+from mockserver.faults.book import FaultBook, RequestFacts
 from mockserver.faults.header import parse_header
 from mockserver.faults.model import (
+    FAULT_ADAPTER,
     EnvelopeFault,
     GatewayFault,
     ImageFault,

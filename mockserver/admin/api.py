@@ -23,18 +23,13 @@ from ..faults.model import Fault
 from ..journal.entries import RequestList
 from ..journal.store import Query as JournalQuery
 from ..journal.store import Record, session_of
-from ..runtime import Runtime
+from ..runtime import runtime_of
 from .access import ADMIN_HEADER, unproven_state_change
 
 PREFIX = "/__admin"
 MAX_WAIT_SECONDS = 30
 MAX_LIMIT = 100_000
 LISTING_BATCH = 50
-
-
-def runtime_of(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 def require_admin(request: Request) -> None:

@@ -17,8 +17,7 @@ import httpx
 from pydantic import BaseModel
 
 from ..errors import AdminError, WaitTimedOut
-from ..faults.book import FAULT_ADAPTER
-from ..faults.model import Fault
+from ..faults.model import FAULT_ADAPTER, Fault
 from ..journal.entries import JournalEntry
 from .access import ADMIN_HEADER
 

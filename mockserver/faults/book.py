@@ -21,8 +21,6 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from pydantic import TypeAdapter
-
 from ..errors import TooManyFaults
 from .model import (
     REQUEST_LEVEL,
@@ -34,7 +32,6 @@ from .model import (
     TransportFault,
 )
 
-FAULT_ADAPTER: TypeAdapter[Fault] = TypeAdapter(Fault)
 MS = 1000
 
 

@@ -25,8 +25,7 @@ from urllib.parse import unquote
 from pydantic import ValidationError
 
 from ..errors import BadFaultHeader
-from .book import FAULT_ADAPTER
-from .model import Fault
+from .model import FAULT_ADAPTER, Fault
 
 HEADER = "x-mock-fault"
 MAX_HEADER_FAULTS = 8

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, model_validator
 from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
 
 GATEWAY_STATUSES = (429, 502, 503, 504)
@@ -237,3 +237,6 @@ Fault = Annotated[
     EnvelopeFault | ImageFault | GatewayFault | LatencyFault | TransportFault, Field(discriminator="type")
 ]
 REQUEST_LEVEL = (EnvelopeFault, GatewayFault, TransportFault)
+
+# Reads a fault from its JSON (a dict), whichever its type: the admin client, the header and scenarios.
+FAULT_ADAPTER: TypeAdapter[Fault] = TypeAdapter(Fault)

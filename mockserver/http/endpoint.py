@@ -28,13 +28,13 @@ from ..faults.header import HEADER, parse_header
 from ..faults.model import EnvelopeFault, GatewayFault, TransportFault
 from ..faults.outcomes import TransportResponse, gateway_response
 from ..journal.store import Exchange, session_of
-from ..runtime import Runtime
+from ..runtime import runtime_of
 from . import handlers
 
 
 async def detect(request: Request) -> Response:
     """The vendor's detect method: the check table in order, then faults, fixtures and rules answer."""
-    runtime: Runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     settings = runtime.settings
     exchange: Exchange = request.state.exchange
     header_faults = parse_header(request.headers.get(HEADER))
@@ -76,10 +76,10 @@ class DetectEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        runtime: Runtime = scope["app"].state.runtime
         exchange = Exchange(session=session_of(scope))
         scope.setdefault("state", {})["exchange"] = exchange
         request = Request(scope, receive, send)
+        runtime = runtime_of(request)
         http_status: int | None = None
 
         async def watched(message: Message) -> None:

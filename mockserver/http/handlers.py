@@ -2,7 +2,7 @@
 
 The app registers them with FastAPI (for the admin API and `/health`), and the detect route's handler
 (`endpoint.py`) calls the same functions for its own errors, so an error has one answer whichever way the
-request came in.
+request came in. They import no route and no admin module: the app hands `http_error` its routers.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Match
 from ..detect.envelope import envelope_response
 from ..errors import AdminRefusal, DetectError, MethodNotAllowed
 from ..journal.store import Exchange
-from ..runtime import Runtime
+from ..runtime import runtime_of
 from ..settings import Settings
 from .paths import DETECT_PATH, route_path
 
@@ -32,8 +32,7 @@ METHOD_NOT_ALLOWED = 405
 
 
 def _settings(request: Request) -> Settings:
-    runtime: Runtime = request.app.state.runtime
-    return runtime.settings
+    return runtime_of(request).settings
 
 
 def _exchange(request: Request) -> Exchange | None:

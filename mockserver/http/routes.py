@@ -12,15 +12,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from .. import __version__
-from ..runtime import Runtime
+from ..runtime import runtime_of
 from .openapi import HEALTH_RESPONSES
 
 router = APIRouter()
-
-
-def runtime_of(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 @router.get("/health", tags=["server"], summary="Readiness for CI wait loops", responses=HEALTH_RESPONSES)
