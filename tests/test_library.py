@@ -225,3 +225,31 @@ def test_errors_admin_error_knows_status(control: MockControl) -> None:
     with pytest.raises(WaitTimedOut) as waited:
         control.wait_for_requests(count=1, timeout=0)
     assert waited.value.seen == 0
+
+
+async def test_intake_witness_sees_a_refused_request() -> None:
+    """The pipeline shows a witness what it read even when a check refuses the request half-way."""
+    from starlette.requests import Request
+
+    from mockserver.detect.auth import TokenPolicy
+    from mockserver.detect.intake import take_in
+    from mockserver.errors import UnknownMode
+    from mockserver.journal.store import Exchange
+
+    upload = body([meta_part(modes=["nonsense"]), image_part()])
+    chunks = [{"type": "http.request", "body": upload, "more_body": False}]
+
+    async def receive() -> Message:
+        return chunks.pop(0) if chunks else {"type": "http.disconnect"}
+
+    scope = {
+        "type": "http", "method": "POST", "path": "/", "query_string": b"oauth_provider=mr&oauth_token=t",
+        "headers": [(b"content-type", content_type().encode())],
+    }
+    witness = Exchange()
+    settings = Settings(fixtures=None)
+    with pytest.raises(UnknownMode):
+        await take_in(Request(scope, receive), settings, TokenPolicy.from_sources((), None), witness)
+    assert list(witness.query) == [("oauth_provider", "mr"), ("oauth_token", "t")]
+    assert witness.upload is not None and [part.name for part in witness.upload.parts] == ["meta", "file_0"]
+    assert witness.asked is None

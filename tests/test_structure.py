@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,10 @@ def imported_modules(path: Path) -> set[str]:
         ("http/handlers.py", ("mockserver.admin", "mockserver.http.routes", "mockserver.http.endpoint")),
         # The client of the admin API speaks its language (the fault model), not the server's engine.
         ("admin/client.py", ("mockserver.faults.book", "mockserver.admin.api", "mockserver.app", "mockserver.http")),
+        # The pipeline tells whoever records requests through its own interface (`intake.Witness`): the
+        # route no longer builds the upload for the journal, and the pipeline knows no journal.
+        ("http/routes.py", ("mockserver.detect.upload",)),
+        ("detect/intake.py", ("mockserver.journal", "mockserver.http")),
     ],
 )
 def test_structure_module_does_not_import(module: str, forbidden: tuple[str, ...]) -> None:
@@ -65,3 +70,14 @@ def test_structure_helper_written_once(name: str) -> None:
         if isinstance(node, ast.FunctionDef) and node.name == name
     ]
     assert definitions == ["runtime.py"]
+
+
+def test_structure_request_state_typed() -> None:
+    """Layers share per-request data through `http.context.RequestContext`, not starlette's untyped bag."""
+    untyped = re.compile(r"request\.state\b|scope\[\"state\"\]|\.get\(\"state\"")
+    users = [
+        path.relative_to(PACKAGE).as_posix()
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "context.py" and untyped.search(path.read_text(encoding="utf-8"))
+    ]
+    assert users == []

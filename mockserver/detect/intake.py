@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from starlette.requests import Request
 
 from ..errors import EmptyImage, ImageTooLarge
 from ..settings import Settings
-from .auth import Credentials, TokenPolicy, authenticate, first_values
+from .auth import Credentials, TokenPolicy, authenticate, first_values, parse_query
 from .batch import Image, select_images
 from .body import BodyStream, check_declared_length
 from .meta import Meta, MetaCheck
@@ -29,13 +30,24 @@ class Intake:
     images: list[Image]
 
 
-async def take_in(
-    request: Request, query: Sequence[tuple[str, str]], settings: Settings, tokens: TokenPolicy, upload: Upload
-) -> Intake:
-    """Rows 1–18 in order; the first failure raises. `upload` fills up as the body streams in.
+class Witness(Protocol):
+    """Whoever records detect requests (the journal's `Exchange`), told what the pipeline read as it reads it.
 
-    `query` is the request's query parameters in order (`auth.parse_query`).
+    It sees the query and the upload as soon as they exist, so that a request refused half-way is still
+    recorded with what it sent; `asked` is set once meta passed its checks (modes, image names).
     """
+
+    query: Sequence[tuple[str, str]]
+    upload: Upload | None
+    asked: tuple[tuple[str, ...], tuple[str, ...]] | None
+
+
+async def take_in(request: Request, settings: Settings, tokens: TokenPolicy, witness: Witness | None = None) -> Intake:
+    """Rows 1–18 in order; the first failure raises. `witness`, if any, follows what was read."""
+    query = parse_query(request.scope["query_string"])
+    upload = Upload()
+    if witness is not None:
+        witness.query, witness.upload = query, upload
     credentials = authenticate(first_values(query), tokens)
     boundary = boundary_of(request.headers.get("content-type"))
     check_declared_length(request.headers, settings.request_limit)
@@ -52,6 +64,8 @@ async def take_in(
     check = MetaCheck(max_images=settings.max_images, max_bytes=settings.max_meta_bytes)
     await receive_upload(body, reader, check.wanted)
     meta = check(upload.meta, over_limit=upload.meta_over_limit)
+    if witness is not None:
+        witness.asked = (meta.modes, meta.names)
     images = select_images(meta, upload, max_image_bytes=settings.max_image_bytes)
     return Intake(credentials, meta, images)
 

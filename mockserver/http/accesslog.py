@@ -11,6 +11,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .context import context_of
+
 logger = logging.getLogger("mockserver.access")
 
 
@@ -112,7 +114,7 @@ def printable(text: str) -> str:
 
 
 class AccessLog:
-    """ASGI middleware; routes add their own details as `request.state.access` (a short text)."""
+    """ASGI middleware; routes add their own details as `context_of(scope).access` (a short text)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -123,6 +125,7 @@ class AccessLog:
             return
         started = time.perf_counter()
         status = 0
+        context = context_of(scope)
 
         async def send_status(message: Message) -> None:
             nonlocal status
@@ -134,7 +137,7 @@ class AccessLog:
             await self.app(scope, receive, send_status)
         finally:
             if logger.isEnabledFor(logging.INFO):
-                details = scope.get("state", {}).get("access", "")
+                details = context.access
                 elapsed = (time.perf_counter() - started) * 1000
                 client = scope.get("client") or ("-", 0)
                 logger.info(

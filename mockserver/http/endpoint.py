@@ -18,10 +18,8 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from ..answers.compose import detect_body
-from ..detect.auth import parse_query
 from ..detect.envelope import envelope_response
 from ..detect.intake import take_in
-from ..detect.upload import Upload
 from ..errors import DetectError, MethodNotAllowed, ScriptedError
 from ..faults.book import RequestFacts
 from ..faults.header import HEADER, parse_header
@@ -30,25 +28,25 @@ from ..faults.outcomes import TransportResponse, gateway_response
 from ..journal.store import Exchange, session_of
 from ..runtime import runtime_of
 from . import handlers
+from .context import context_of
 
 
 async def detect(request: Request) -> Response:
     """The vendor's detect method: the check table in order, then faults, fixtures and rules answer."""
     runtime = runtime_of(request)
     settings = runtime.settings
-    exchange: Exchange = request.state.exchange
+    context = context_of(request.scope)
+    exchange = context.exchange
+    assert exchange is not None, "the detect endpoint opens the exchange"
     header_faults = parse_header(request.headers.get(HEADER))
-    exchange.query = parse_query(request.scope["query_string"])
-    exchange.upload = Upload()
-    intake = await take_in(request, exchange.query, settings, runtime.tokens, exchange.upload)
+    intake = await take_in(request, settings, runtime.tokens, witness=exchange)
     meta, images = intake.meta, intake.images
-    exchange.asked = (meta.modes, meta.names)
-    request.state.access = f"images={len(images)} modes={','.join(meta.modes)}"
+    context.access = f"images={len(images)} modes={','.join(meta.modes)}"
     facts = RequestFacts(exchange.session, intake.credentials.token, meta.modes, meta.names)
     decision = runtime.faults.decide(facts, header_faults)
     exchange.faults = decision.applied
     if decision.applied:
-        request.state.access += " faults=" + ",".join(armed.id for armed in decision.applied)
+        context.access += " faults=" + ",".join(armed.id for armed in decision.applied)
     if decision.delay:
         await asyncio.sleep(min(decision.delay, settings.max_fault_seconds))
     action = decision.action
@@ -77,7 +75,7 @@ class DetectEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         exchange = Exchange(session=session_of(scope))
-        scope.setdefault("state", {})["exchange"] = exchange
+        context_of(scope).exchange = exchange
         request = Request(scope, receive, send)
         runtime = runtime_of(request)
         http_status: int | None = None

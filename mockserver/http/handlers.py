@@ -22,6 +22,7 @@ from ..errors import AdminRefusal, DetectError, MethodNotAllowed
 from ..journal.store import Exchange
 from ..runtime import runtime_of
 from ..settings import Settings
+from .context import context_of
 from .paths import DETECT_PATH, route_path
 
 logger = logging.getLogger("mockserver")
@@ -36,13 +37,12 @@ def _settings(request: Request) -> Settings:
 
 
 def _exchange(request: Request) -> Exchange | None:
-    exchange = getattr(request.state, "exchange", None)
-    return exchange if isinstance(exchange, Exchange) else None
+    return context_of(request.scope).exchange
 
 
 async def detect_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DetectError)
-    request.state.access = f"status={exc.status}"
+    context_of(request.scope).access = f"status={exc.status}"
     if (exchange := _exchange(request)) is not None:
         exchange.answered(exc.status, exc.text)
     headers = {"allow": "POST"} if isinstance(exc, MethodNotAllowed) else None
@@ -57,7 +57,7 @@ async def admin_refusal(request: Request, exc: Exception) -> Response:
 
 
 async def client_disconnect(request: Request, exc: Exception) -> Response:
-    request.state.access = "client disconnected"
+    context_of(request.scope).access = "client disconnected"
     return Response(status_code=CLIENT_CLOSED)
 
 
