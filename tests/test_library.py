@@ -253,3 +253,41 @@ async def test_intake_witness_sees_a_refused_request() -> None:
     assert list(witness.query) == [("oauth_provider", "mr"), ("oauth_token", "t")]
     assert witness.upload is not None and [part.name for part in witness.upload.parts] == ["meta", "file_0"]
     assert witness.asked is None
+
+
+async def test_guard_server_shutdown_answers_503_through_protocol() -> None:
+    """uvicorn's shutdown path end to end: the protocol is told to shut down, then its request's task is
+    cancelled (past the graceful timeout); the client gets the 503 envelope, and nothing is raised."""
+    from test_protocol import FakeTransport
+    from uvicorn.config import Config
+    from uvicorn.server import ServerState
+
+    from mockserver.http.protocol import protocol_class
+
+    app = create_app(Settings(fixtures=None))
+    config = Config(app, http=protocol_class(10.0, 64 * 1024), loop="asyncio", log_level="warning", lifespan="off")
+    config.load()
+    state = ServerState()
+    protocol = config.http_protocol_class(  # type: ignore[call-arg]
+        config=config, server_state=state, app_state={}, _loop=asyncio.get_running_loop()
+    )
+    transport = FakeTransport()
+    protocol.connection_made(transport)
+    upload = body([meta_part(), image_part()])
+    protocol.data_received(
+        b"POST " + URL.encode() + b" HTTP/1.1\r\nhost: t\r\ncontent-type: " + content_type().encode()
+        + b"\r\nx-mock-fault: latency=10000\r\ncontent-length: %d\r\n\r\n" % len(upload) + upload
+    )
+    for _ in range(200):  # until the request is held by its latency fault
+        await asyncio.sleep(0.01)
+        if state.tasks and not transport.written:
+            break
+    (task,) = state.tasks
+    protocol.shutdown()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert not task.cancelled() and task.exception() is None
+    status_line, _, rest = bytes(transport.written).partition(b"\r\n")
+    assert status_line == b"HTTP/1.1 503 Service Unavailable"
+    assert b'"body":"server shutting down"' in rest
+    protocol.connection_lost(None)
