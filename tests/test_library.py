@@ -291,3 +291,25 @@ async def test_guard_server_shutdown_answers_503_through_protocol() -> None:
     assert status_line == b"HTTP/1.1 503 Service Unavailable"
     assert b'"body":"server shutting down"' in rest
     protocol.connection_lost(None)
+
+
+async def test_handlers_unexpected_error_answers_by_kind_of_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug answers a detect request with the 500 envelope (and journals it), an admin call with JSON."""
+    from mockserver.faults.book import FaultBook as Book
+    from mockserver.http import routes
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(routes, "detect_body", broken)
+    monkeypatch.setattr(Book, "listing", broken)
+    transport = httpx.ASGITransport(app=create_app(Settings(fixtures=None)), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+        upload = body([meta_part(), image_part()])
+        detect = await client.post(URL, content=upload, headers={"content-type": content_type()})
+        admin = await client.get("/__admin/faults")
+        (entry,) = (await client.get("/__admin/requests")).json()["requests"]
+    assert detect.status_code == 500
+    assert detect.json() == {"status": 500, "body": "Internal Server Error", "htmlencoded": False, "last_modified": 0}
+    assert entry["status"] == 500
+    assert (admin.status_code, admin.json()) == (500, {"detail": "Internal Server Error"})
