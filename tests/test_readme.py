@@ -153,3 +153,37 @@ def test_readme_names_found() -> None:
 @pytest.mark.parametrize("dotted", documented_names())
 def test_readme_every_named_object_imports(dotted: str) -> None:
     resolve(dotted)
+
+
+def architecture_names() -> list[str]:
+    """The Architecture section's `module.name` references (module by its short name, e.g. `guard.RequestGuard`),
+    as full dotted names; other dotted words there (`request.state`) name no module of ours and are left out."""
+    section = README.split("## Architecture", 1)[1].split("\n## ", 1)[0]
+    modules = [
+        ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for path in sorted((ROOT / "mockserver").rglob("*.py"))
+        if path.name != "__init__.py"
+    ]
+    modules += [".".join(path.parent.relative_to(ROOT).parts) for path in (ROOT / "mockserver").rglob("__init__.py")]
+    found = []
+    for reference in re.findall(r"`([a-z_]\w*(?:\.\w+)+)`", section):
+        parts = reference.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            owners = [module for module in modules if module.endswith("." + ".".join(parts[:cut]))]
+            if len(owners) == 1:
+                found.append(".".join([owners[0], *parts[cut:]]))
+                break
+        else:
+            if parts[-1][:1].isupper():  # `gone.SomeClass`: a class of a module that is not there (any more)
+                found.append(reference)
+    return sorted(set(found))
+
+
+def test_readme_architecture_names_found() -> None:
+    assert "mockserver.http.guard.RequestGuard" in architecture_names()
+
+
+@pytest.mark.parametrize("dotted", architecture_names())
+def test_readme_architecture_names_import(dotted: str) -> None:
+    """The Architecture section's `module.name` references name what exists."""
+    resolve(dotted)
