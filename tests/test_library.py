@@ -296,12 +296,12 @@ async def test_guard_server_shutdown_answers_503_through_protocol() -> None:
 async def test_handlers_unexpected_error_answers_by_kind_of_request(monkeypatch: pytest.MonkeyPatch) -> None:
     """A bug answers a detect request with the 500 envelope (and journals it), an admin call with JSON."""
     from mockserver.faults.book import FaultBook as Book
-    from mockserver.http import routes
+    from mockserver.http import endpoint
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(routes, "detect_body", broken)
+    monkeypatch.setattr(endpoint, "detect_body", broken)
     monkeypatch.setattr(Book, "listing", broken)
     transport = httpx.ASGITransport(app=create_app(Settings(fixtures=None)), raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:

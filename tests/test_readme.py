@@ -156,8 +156,9 @@ def test_readme_every_named_object_imports(dotted: str) -> None:
 
 
 def architecture_names() -> list[str]:
-    """The Architecture section's `module.name` references (module by its short name, e.g. `guard.RequestGuard`),
-    as full dotted names; other dotted words there (`request.state`) name no module of ours and are left out."""
+    """The Architecture section's references to our code: `module.name` (module by its short name, e.g.
+    `guard.RequestGuard`) as full dotted names, and file paths (`http/endpoint.py`, `mockserver/http/`).
+    Other dotted words there (`request.state`) name no module of ours and are left out."""
     section = README.split("## Architecture", 1)[1].split("\n## ", 1)[0]
     modules = [
         ".".join(path.relative_to(ROOT).with_suffix("").parts)
@@ -166,8 +167,10 @@ def architecture_names() -> list[str]:
     ]
     modules += [".".join(path.parent.relative_to(ROOT).parts) for path in (ROOT / "mockserver").rglob("__init__.py")]
     found = []
-    for reference in re.findall(r"`([a-z_]\w*(?:\.\w+)+)`", section):
+    for reference in re.findall(r"`([a-z_]\w*(?:\.\w+)+)(?:\([^`]*\))?`", section):
         parts = reference.split(".")
+        if parts[-1] == "py":
+            continue
         for cut in range(len(parts) - 1, 0, -1):
             owners = [module for module in modules if module.endswith("." + ".".join(parts[:cut]))]
             if len(owners) == 1:
@@ -176,14 +179,20 @@ def architecture_names() -> list[str]:
         else:
             if parts[-1][:1].isupper():  # `gone.SomeClass`: a class of a module that is not there (any more)
                 found.append(reference)
+    for path in re.findall(r"`((?:mockserver/)?[a-z_]+/[\w/]*(?:\.py|/))`", section):
+        found.append(path if path.startswith("mockserver/") else "mockserver/" + path)
     return sorted(set(found))
 
 
 def test_readme_architecture_names_found() -> None:
-    assert "mockserver.http.guard.RequestGuard" in architecture_names()
+    names = architecture_names()
+    assert "mockserver/http/endpoint.py" in names and "mockserver.app.create_app" in names
 
 
-@pytest.mark.parametrize("dotted", architecture_names())
-def test_readme_architecture_names_import(dotted: str) -> None:
-    """The Architecture section's `module.name` references name what exists."""
-    resolve(dotted)
+@pytest.mark.parametrize("reference", architecture_names())
+def test_readme_architecture_names_import(reference: str) -> None:
+    """The Architecture section's references to modules, files and folders name what exists."""
+    if "/" in reference:
+        assert (ROOT / reference).exists()
+    else:
+        resolve(reference)
