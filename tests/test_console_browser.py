@@ -169,6 +169,30 @@ def test_console_browser_fault_form_shows_server_errors_by_field(browser: Any, t
             (armed,) = httpx.get(mock.url + "/__admin/faults").json()["faults"]
             assert armed["status"] == 503 and armed["when"]["times"] == 2
 
+            # An image fault limited to some modes (the per-image `modes` of the model), from the form.
+            faults.get_by_label("Type").select_option("image_error")
+            limit = faults.get_by_role("group", name=re.compile("^modes"))
+            limit.get_by_label("object2", exact=True).check()
+            limit.get_by_label("scene", exact=True).check()
+            faults.get_by_label("position").fill("0")
+            faults.get_by_label("times").fill("")
+            faults.get_by_role("button", name="Arm fault").click()
+            expect(faults.get_by_role("button", name="Disarm", exact=True)).to_have_count(2)
+            listed = httpx.get(mock.url + "/__admin/faults").json()["faults"]
+            image = next(fault for fault in listed if fault["type"] == "image_error")
+            assert image["modes"] == ["object2", "scene"] and image["position"] == 0
+            expect(faults.get_by_role("table", name="Armed faults")).to_contain_text(
+                "image status 2 on image at position 0 in object2, scene only"
+            )
+            # The server's complaint about a field the form leaves alone still lands by the field it names.
+            faults.get_by_label("share").fill("0.5")
+            faults.get_by_role("button", name="Arm fault").click()
+            expect(page.locator("#form-error")).to_contain_text("choose one of image, position, share")
+            faults.get_by_label("share").fill("")
+            row = faults.get_by_role("row").filter(has_text="in object2, scene only")
+            row.get_by_role("button", name="Disarm", exact=True).click()
+            expect(faults.get_by_role("button", name="Disarm", exact=True)).to_have_count(1)
+
             # A scenario file from the browser, read by the server's own loader; a broken one says where.
             broken = tmp_path / "broken.yaml"
             broken.write_text("faults:\n  - {type: transport, action: explode}\n")

@@ -236,7 +236,8 @@ function what(fault) {
     case "image_error": {
       const target = fault.image !== undefined ? `image ${fault.image}` : fault.position !== undefined
         ? `image at position ${fault.position}` : fault.share !== undefined ? `${fault.share * 100} % of images` : "every image";
-      return `image status ${fault.status} on ${target}`;
+      const only = Array.isArray(fault.modes) ? ` in ${fault.modes.join(", ")} only` : "";
+      return `image status ${fault.status} on ${target}${only}`;
     }
     case "gateway": return `gateway HTTP ${fault.status}`;
     case "latency": {
@@ -304,13 +305,15 @@ $("#reset-all").addEventListener("click", async () => {
 // The fault form: every field of the model; blank fields are left out, the server validates.
 const TYPE_FIELDS = {
   envelope: [["status", "int", "500"], ["body", "text", "Internal Server Error"]],
-  image_error: [["status", ["2", "1"]], ["error", "text"], ["image", "text"], ["position", "int"], ["share", "number"]],
+  image_error: [["status", ["2", "1"]], ["error", "text"], ["image", "text"], ["position", "int"], ["share", "number"],
+    ["modes", "modes"]],
   gateway: [["status", ["503", "429", "502", "504"]], ["retry_after", "int"], ["body", "textarea"]],
   latency: [["ms", "number", "1000"], ["min_ms", "number"], ["max_ms", "number"], ["median_ms", "number"],
     ["sigma", "number"], ["per_image_ms", "number"]],
   transport: [["action", ["reset", "close", "truncate", "malformed_json", "dribble", "hang"]], ["keep_bytes", "int"],
     ["chunk_bytes", "int"], ["interval_ms", "number"]],
 };
+const MODES = ["object", "object2", "scene", "car_number", "multiobject", "pedestrian", "selfie"];
 const COMMON_FIELDS = [["id", "text"], ["name", "text"]];
 const MATCH_FIELDS = [["match.mode", "text"], ["match.image", "text"], ["match.token", "text"], ["match.session", "text"]];
 const WHEN_FIELDS = [["when.times", "int"], ["when.after", "int"], ["when.probability", "number"], ["when.seed", "int"]];
@@ -319,6 +322,12 @@ function fieldElement([path, kind, value]) {
   const id = `f-${path.replace(".", "-")}`;
   const errorId = `${id}-error`;
   const common = {id, name: path, "data-kind": Array.isArray(kind) ? "choice" : kind, "aria-describedby": errorId};
+  if (kind === "modes") {
+    // A list: one checkbox per mode, none checked means the field is left out (every mode).
+    return h("fieldset", {...common, class: "field choices"}, h("legend", {}, `${path} (none: every mode)`),
+      MODES.map((mode) => h("label", {}, h("input", {type: "checkbox", value: mode}), ` ${mode}`)),
+      h("span", {id: errorId, class: "error field-error"}));
+  }
   let input;
   if (Array.isArray(kind)) input = h("select", common, kind.map((option) => h("option", {}, option)));
   else if (kind === "textarea") input = h("textarea", {...common, rows: 2});
@@ -340,6 +349,11 @@ buildForm();
 function formFault() {
   const fault = {type: $("#f-type").value};
   for (const input of $("#fault-form").querySelectorAll("[data-kind]")) {
+    if (input.dataset.kind === "modes") {
+      const checked = [...input.querySelectorAll("input:checked")].map((box) => box.value);
+      if (checked.length) fault[input.name] = checked;
+      continue;
+    }
     const raw = input.value.trim();
     if (raw === "") continue;
     const kind = input.dataset.kind;
@@ -367,10 +381,14 @@ function showFormErrors(detail, type) {
   for (const item of relevant.length ? relevant : problems) {
     let loc = item.loc[0] === "body" ? item.loc.slice(1) : item.loc;
     if (loc[0] === type) loc = loc.slice(1);
-    const input = loc.length ? form.querySelector(`[name="${CSS.escape(loc.join("."))}"]`) : null;
+    let input = null;
+    for (let length = loc.length; length > 0 && !input; length -= 1) {
+      input = form.querySelector(`[data-kind][name="${CSS.escape(loc.slice(0, length).join("."))}"]`);
+    }
     if (input) {
       input.setAttribute("aria-invalid", "true");
-      $(`#${input.getAttribute("aria-describedby")}`).textContent = item.msg;
+      const error = $(`#${input.getAttribute("aria-describedby")}`);
+      error.textContent = [error.textContent, item.msg].filter(Boolean).join("; ");
     } else {
       general.push(loc.length ? `${loc.join(".")}: ${item.msg}` : item.msg);
     }
