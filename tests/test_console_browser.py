@@ -48,6 +48,18 @@ def _open(browser: Any, url: str) -> Any:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.errors = errors
+    # Every URL the page asks for, and every answer >= 400 it got: nothing from the network, nothing missing.
+    asked: list[str] = []
+    failed: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
+    def console_error(message: Any) -> None:
+        if message.type == "error":
+            failed.append(f"{message.location['url']}: {message.text}")
+
+    page.on("console", console_error)
+    page.asked = asked
+    page.failed = failed
     page.goto(url + "/")
     return page
 
@@ -144,6 +156,9 @@ def test_console_browser_requests_faults_try_it(browser: Any) -> None:
             expect(requests.get_by_role("listitem")).to_have_count(0)
             assert httpx.get(mock.url + "/__admin/requests").json()["requests"] == []
             assert page.errors == []
+            assert [url for url in page.asked if not url.startswith(("blob:", "data:", mock.url + "/"))] == []
+            # The armed 500 is the only failure (the browser's own favicon request included).
+            assert [url for url in page.failed if "/api/v1/objects/detect" not in url] == []
         finally:
             page.close()
 
