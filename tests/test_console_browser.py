@@ -132,6 +132,13 @@ def test_console_browser_requests_faults_try_it(browser: Any) -> None:
             expect(requests.get_by_role("listitem")).to_have_count(1)
             status_filter.fill("")
             expect(requests.get_by_role("listitem")).to_have_count(2)
+            # A status the server cannot read is said beside the filters; the page stays live and listed.
+            status_filter.fill("5xx")
+            expect(page.locator("#filters-error")).to_contain_text("status")
+            expect(page.get_by_text("live", exact=True)).to_be_visible()
+            status_filter.fill("")
+            expect(page.locator("#filters-error")).to_be_empty()
+            expect(requests.get_by_role("listitem")).to_have_count(2)
 
             # Faults armed elsewhere appear live; presets, by keyboard too; Disarm and Disarm all.
             httpx.post(mock.url + "/__admin/faults", json={"type": "latency", "ms": 1, "name": "from a test"})
@@ -157,8 +164,8 @@ def test_console_browser_requests_faults_try_it(browser: Any) -> None:
             assert httpx.get(mock.url + "/__admin/requests").json()["requests"] == []
             assert page.errors == []
             assert [url for url in page.asked if not url.startswith(("blob:", "data:", mock.url + "/"))] == []
-            # The armed 500 is the only failure (the browser's own favicon request included).
-            assert [url for url in page.failed if "/api/v1/objects/detect" not in url] == []
+            # The armed 500 and the unreadable filter are the only failures (the browser's own favicon included).
+            assert [url for url in page.failed if not re.search(r"/api/v1/objects/detect|status=5xx", url)] == []
         finally:
             page.close()
 
@@ -220,6 +227,8 @@ def test_console_browser_fault_form_shows_server_errors_by_field(browser: Any, t
             faults.get_by_label("Scenario file").set_input_files(str(scenario))
             faults.get_by_role("button", name="Load scenario").click()
             expect(faults.get_by_role("button", name="Disarm", exact=True)).to_have_count(3)
+            expect(page.locator("#scenario-message")).to_have_text("outage-recovers.yaml: 2 fault(s) armed")
+            expect(page.get_by_text("live", exact=True)).to_be_visible()
             faults.get_by_role("button", name="Reset", exact=True).click()  # back to the start-up scenario: none
             expect(faults.get_by_role("button", name="Disarm", exact=True)).to_have_count(0)
             assert page.errors == []

@@ -200,6 +200,11 @@ async function loadRequests(replace, journalLast = 0) {
   if (replace) query.set("limit", String(SHOWN_ENTRIES));
   else query.set("since", String(lastId));
   const response = await api(`/requests?${query}`);
+  // A filter the server refuses (a status that is not a number) is said beside the filters, not as the
+  // stream's state: the page is still live, and the list shows what it showed before.
+  const refused = response.status === 422 ? await problem(response) : "";
+  $("#filters-error").textContent = refused;
+  if (refused) return;
   if (!response.ok) throw new Error(await problem(response));
   const {requests} = await response.json();
   if (replace) lastId = 0;
@@ -424,10 +429,11 @@ $("#scenario-form").addEventListener("submit", async (event) => {
   const response = await api("/scenario", {method: "POST", body: {text: await file.text(), name: file.name}});
   if (response.ok) {
     const count = (await response.json()).faults.length;
-    $("#scenario-message").textContent = "";
-    $("#live").textContent = `scenario ${file.name}: ${count} fault(s) armed`;
+    $("#scenario-message").textContent = `${file.name}: ${count} fault(s) armed`;
+    $("#scenario-message").classList.remove("error");
   } else {
     $("#scenario-message").textContent = await problem(response);
+    $("#scenario-message").classList.add("error");
   }
   await refresh({faults: true});
 });
@@ -606,6 +612,8 @@ function refresh(what) {
         try {
           if (job.requests) await loadRequests(job.requests === "all", job.journalLast ?? 0);
           if (job.faults) await loadFaults();
+          // An earlier failure is over: say the stream's state again.
+          if ($("#live").classList.contains("on")) $("#live").textContent = "live";
         } catch (error) {
           $("#live").textContent = `error: ${error.message}`;
         }
