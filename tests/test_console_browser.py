@@ -6,6 +6,7 @@ the terminal summary names the folder.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,6 +72,17 @@ def _shot(page: Any, name: str, **options: Any) -> Path:
     return path
 
 
+def _focus_pixels(element: Any, top: int) -> int:
+    """How many pixels of the element's first `top` rows, as drawn, have the console's focus colour (#ffbf47)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(element.screenshot())).convert("RGB")
+    image = image.crop((0, 0, image.width, top))
+    data = image.tobytes()
+    pixels = zip(data[0::3], data[1::3], data[2::3], strict=True)
+    return sum(1 for r, g, b in pixels if r > 230 and 170 < g < 210 and 40 < b < 100)
+
+
 def test_console_browser_requests_faults_try_it(browser: Any) -> None:
     from playwright.sync_api import expect
 
@@ -117,9 +129,12 @@ def test_console_browser_requests_faults_try_it(browser: Any) -> None:
             _shot(page, "console-readme", clip={"x": 0, "y": 0, "width": 1440, "height": 1280})  # docs/console.png
 
             # A row opens to the whole entry: parts with digests, and the answer as the client got it.
-            # It opens with the keyboard too.
-            requests.get_by_role("listitem").first.locator("summary").focus()
+            # It opens with the keyboard too, and the focus shows all round the row (the list is a scroll
+            # box: an outline drawn outside the row is clipped away, and the newest row is at its top edge).
+            summary = requests.get_by_role("listitem").first.locator("summary")
+            summary.focus()
             page.keyboard.press("Enter")
+            assert _focus_pixels(requests, top=6) > 100
             detail = requests.locator(".entry-detail").first
             expect(detail).to_contain_text("image/jpeg")
             expect(detail.locator("pre.answer")).to_contain_text('"car_number_labels"')
