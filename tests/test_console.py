@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount
 from support import DETECT, in_process, post_detect
 
 from mockserver import Settings, create_app
@@ -223,8 +226,29 @@ async def test_console_root_leads_to_page() -> None:
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert '<script type="module" src="console.js">' in page.text
-    assert script.headers["content-type"].startswith("text/javascript") and "/__admin" in script.text
+    assert script.headers["content-type"].startswith("text/javascript") and "new URL(" in script.text
     assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("served", ["mounted", "root_path"])
+async def test_console_under_prefix_leads_to_page_with_relative_paths(served: str) -> None:
+    """Mounted or behind a proxy's root_path, `/` leads to the page under the prefix, and the page names
+    the admin API, detect and the docs relative to itself: an absolute `/__admin` would leave the prefix."""
+    app = create_app(Settings(fixtures=None))
+    if served == "mounted":
+        transport = httpx.ASGITransport(app=Starlette(routes=[Mount("/mock", app=app)]))
+    else:
+        transport = httpx.ASGITransport(app=app, root_path="/mock")
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        root = await client.get("/mock/")
+        bare = await client.get("/mock/__admin/console")
+        page = await client.get(root.headers["location"])
+        script = await client.get("/mock/__admin/console/console.js")
+    assert root.status_code == 307 and root.headers["location"] == "/mock/__admin/console/"
+    assert bare.headers["location"] == "/mock/__admin/console/"
+    assert page.status_code == 200 and script.status_code == 200
+    for text in (page.text, script.text):
+        assert re.findall(r"""["'`(]/(?:__admin|api/|docs)""", text) == []
 
 
 async def test_console_page_served_without_token_api_needs_it() -> None:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import io
 import re
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +20,9 @@ import httpx
 import pytest
 from browser import FLAGS, chromium
 
-from mockserver import Settings
-from mockserver.http.server import MockServer
+from mockserver import Settings, create_app
+from mockserver.http.protocol import GracefulServer, listening_port
+from mockserver.http.server import MockServer, uvicorn_config
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTEFACTS = conftest.ARTEFACTS / "console"
@@ -345,3 +349,58 @@ def test_console_firefox_live_journal_presets_try_it_keyboard() -> None:
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(ARTEFACTS / "console-firefox.png")
         assert page.errors == []
+
+
+@contextmanager
+def _mounted(prefix: str) -> Iterator[str]:
+    """A real server answering the app only under `prefix` (a Starlette Mount); its base URL."""
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    settings = Settings(port=0, fixtures=ROOT / "fixtures")
+    app = create_app(settings)
+    server = GracefulServer(
+        uvicorn_config(Starlette(routes=[Mount(prefix, app=app)]), settings, log_config=None),
+        before_shutdown=app.state.runtime.stopping.set,
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    try:
+        assert server.started
+        yield f"http://127.0.0.1:{listening_port(server)}{prefix}"
+    finally:
+        server.should_exit = True
+        thread.join(WAIT_MS / 1000)
+
+
+def test_console_browser_under_a_prefix(browser: Any) -> None:
+    """Mounted below /mock, the page reaches its own admin API, detect and docs, not the host's root."""
+    from playwright.sync_api import expect
+
+    with _mounted("/mock") as url:
+        page = _open(browser, url)
+        try:
+            assert page.url == url + "/__admin/console/"
+            expect(page.get_by_text("live", exact=True)).to_be_visible()
+            expect(page.get_by_role("region", name="Fixtures").get_by_role("cell", name="street.json")).to_be_visible()
+            page.get_by_role("button", name="Arm slow").click()
+            armed = page.get_by_role("table", name="Armed faults")
+            expect(armed.get_by_role("button", name="Disarm", exact=True)).to_have_count(1)
+            try_it = page.get_by_role("region", name="Try it")
+            try_it.get_by_label("Images", exact=True).set_input_files(str(IMAGES / "street.jpg"))
+            try_it.get_by_role("button", name="Send").click()
+            expect(try_it.get_by_role("status")).to_contain_text("envelope status 200")
+            expect(page.get_by_role("list", name="Journal, newest first").get_by_role("listitem")).to_have_count(1)
+            expect(armed).to_contain_text("latency 2000 ms")
+            armed.get_by_role("button", name="Disarm", exact=True).click()
+            expect(armed.get_by_role("button", name="Disarm", exact=True)).to_have_count(0)
+            docs = page.get_by_role("link", name="API docs")
+            assert docs.evaluate("(link) => link.href") == url + "/docs"
+            assert [asked for asked in page.asked if asked.startswith(url.removesuffix("/mock")) and
+                    not asked.startswith(url + "/")] == []
+            assert page.errors == []
+        finally:
+            page.close()

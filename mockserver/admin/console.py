@@ -1,7 +1,8 @@
 """The web console: static files under `/__admin/console/`, and `GET /` leading there.
 
 The page is plain HTML, CSS and JavaScript shipped in the package (`static/`), no build step and
-nothing from the network; it calls the admin API from the same origin. The files themselves hold no
+nothing from the network; it calls the admin API from the same origin, by paths relative to its own
+(so it works under a Mount or a proxy's root_path). The files themselves hold no
 state, so they are served without the admin token: the page asks for the token and sends it on every
 admin call. A strict Content-Security-Policy keeps the page to its own files and out of other sites'
 frames (its buttons arm faults with one click).
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from .api import PREFIX
@@ -39,14 +40,20 @@ def asset(name: str) -> bytes:
     return (resources.files(__package__) / "static" / name).read_bytes()
 
 
+def _to_console(request: Request) -> RedirectResponse:
+    # Below the app's own root: a Mount or a proxy's root_path puts the app under a prefix.
+    root = request.scope.get("root_path", "").rstrip("/")
+    return RedirectResponse(root + CONSOLE_PATH, status_code=307)
+
+
 @router.get("/")
-async def root() -> RedirectResponse:
-    return RedirectResponse(CONSOLE_PATH, status_code=307)
+async def root(request: Request) -> RedirectResponse:
+    return _to_console(request)
 
 
 @router.get(CONSOLE_PATH.rstrip("/"))
-async def console_bare() -> RedirectResponse:
-    return RedirectResponse(CONSOLE_PATH, status_code=307)
+async def console_bare(request: Request) -> RedirectResponse:
+    return _to_console(request)
 
 
 @router.get(CONSOLE_PATH)

@@ -2,8 +2,10 @@
 // Every call goes to the admin API of the server that served this page (same origin). State-changing
 // calls always carry a JSON body and Content-Type, and the admin token when the server asks for one.
 
-const API = "/__admin";
-const DETECT = "/api/v1/objects/detect";
+// Paths from this page's own place (`<root>/__admin/console/`), so the page works wherever the app is
+// served from: at the host's root, mounted under a prefix, or behind a proxy's root_path.
+const API = new URL("..", document.baseURI).pathname.replace(/\/$/, "");
+const DETECT = new URL("../../api/v1/objects/detect", document.baseURI).pathname;
 const TOKEN_KEY = "mockserver.admin-token";
 const SHOWN_ENTRIES = 200;
 const RETRY_MS = 1000;
