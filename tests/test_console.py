@@ -10,7 +10,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
-from support import DETECT, in_process, post_detect
+from support import DETECT, image_part, in_process, meta_part, post_detect
 
 from mockserver import Settings, create_app
 from mockserver.admin.events import changes
@@ -273,3 +273,18 @@ def test_console_off_from_env_and_flag() -> None:
     assert load_settings([], {"MOCKSERVER_CONSOLE": "false"}).console is False
     assert load_settings(["--console", "true"], {"MOCKSERVER_CONSOLE": "false"}).console is True
     assert load_settings([], {}).console is True
+
+
+async def test_console_journal_image_filter_takes_a_filename() -> None:
+    """The console's Image filter: a developer knows the file they uploaded, not the part name their code gave it."""
+    async with in_process() as client:
+        await post_detect(client, [image_part("file_0", filename="cat.jpg"), meta_part(["object"], ["file_0"])])
+        await post_detect(client, [image_part("file_0", filename="dog.jpg"), meta_part(["object"], ["file_0"])])
+
+        async def ids(image: str) -> list[int]:
+            found = (await client.get("/__admin/requests", params={"image": image})).json()["requests"]
+            return [entry["id"] for entry in found]
+
+        assert await ids("dog.jpg") == [2]
+        assert await ids("file_0") == [1, 2]
+        assert await ids("bird.jpg") == []

@@ -157,7 +157,7 @@ def journal_query(
     session: Annotated[str | None, Query(description="Only this X-Mock-Session.")] = None,
     status: Annotated[int | None, Query(description="Only this envelope status.")] = None,
     mode: Annotated[str | None, Query(description="Only requests asking for this mode.")] = None,
-    image: Annotated[str | None, Query(description="Only requests with an image or part of this name.")] = None,
+    image: Annotated[str | None, Query(description="Only requests with an image, part or file of this name.")] = None,
     since: Annotated[int, Query(ge=0, description="Only entries with a larger id.")] = 0,
 ) -> JournalQuery:
     return JournalQuery(session, status, mode, image, since)

@@ -205,7 +205,8 @@ class Query:
         if self.mode is not None and self.mode not in record.modes:
             return False
         if self.image is not None and self.image not in record.names:
-            return self.image in (part[0] for part in record.parts)
+            # A part's name, or the filename the client gave it (what a developer knows of their upload).
+            return any(self.image in (part[0], part[1]) for part in record.parts)
         return True
 
 
