@@ -404,3 +404,30 @@ def test_console_browser_under_a_prefix(browser: Any) -> None:
             assert page.errors == []
         finally:
             page.close()
+
+
+def test_console_browser_fixtures_show_last_reload_error(browser: Any, tmp_path: Path) -> None:
+    """A broken fixture change keeps the old set: the page lists it still, and says what the reload refused."""
+    import shutil
+
+    from playwright.sync_api import expect
+
+    folder = tmp_path / "fixtures"
+    shutil.copytree(ROOT / "fixtures", folder)
+    with MockServer(Settings(port=0, fixtures=folder, fixtures_poll=0)) as mock:
+        page = _open(browser, mock.url)
+        try:
+            fixtures = page.get_by_role("region", name="Fixtures")
+            expect(fixtures.get_by_role("cell", name="street.json")).to_be_visible()
+            good = (folder / "street.json").read_text()
+            (folder / "street.json").write_text("{not json")
+            fixtures.get_by_role("button", name="Reload fixtures").click()
+            expect(page.locator("#fixtures-error")).to_contain_text("street.json")
+            expect(fixtures.get_by_role("cell", name="street.json")).to_be_visible()  # the old set is in use
+            (folder / "street.json").write_text(good)
+            fixtures.get_by_role("button", name="Reload fixtures").click()
+            expect(fixtures.get_by_role("status")).to_contain_text("reloaded at")
+            expect(page.locator("#fixtures-error")).to_be_empty()
+            assert page.errors == []
+        finally:
+            page.close()
