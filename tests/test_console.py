@@ -288,3 +288,20 @@ async def test_console_journal_image_filter_takes_a_filename() -> None:
         assert await ids("dog.jpg") == [2]
         assert await ids("file_0") == [1, 2]
         assert await ids("bird.jpg") == []
+
+
+async def test_console_journal_http_status_filter_finds_gateway_pages() -> None:
+    """A gateway fault answers a proxy's page with no envelope: the console's HTTP filter finds it."""
+    async with in_process() as client:
+        await post_detect(client)
+        await post_detect(client, headers={"x-mock-fault": "gateway=503"})
+        await post_detect(client, headers={"x-mock-fault": "status=503"})
+
+        async def ids(**params: object) -> list[int]:
+            found = (await client.get("/__admin/requests", params=params)).json()["requests"]
+            return [entry["id"] for entry in found]
+
+        assert await ids(http_status=503) == [2, 3]
+        assert await ids(status=503) == [3]
+        assert await ids(http_status=503, status=503) == [3]
+        assert await ids(http_status=200) == [1]

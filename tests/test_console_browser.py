@@ -151,6 +151,11 @@ def test_console_browser_requests_faults_try_it(browser: Any) -> None:
             expect(requests.get_by_role("listitem")).to_have_count(1)
             status_filter.fill("")
             expect(requests.get_by_role("listitem")).to_have_count(2)
+            http_filter = page.get_by_role("search", name="Filter requests").get_by_label("HTTP")
+            http_filter.fill("500")
+            expect(requests.get_by_role("listitem")).to_have_count(1)
+            http_filter.fill("")
+            expect(requests.get_by_role("listitem")).to_have_count(2)
             # A status the server cannot read is said beside the filters; the page stays live and listed.
             status_filter.fill("5xx")
             expect(page.locator("#filters-error")).to_contain_text("status")

@@ -159,8 +159,11 @@ def journal_query(
     mode: Annotated[str | None, Query(description="Only requests asking for this mode.")] = None,
     image: Annotated[str | None, Query(description="Only requests with an image, part or file of this name.")] = None,
     since: Annotated[int, Query(ge=0, description="Only entries with a larger id.")] = 0,
+    http_status: Annotated[
+        int | None, Query(description="Only this HTTP status (a gateway fault's page has no envelope status).")
+    ] = None,
 ) -> JournalQuery:
-    return JournalQuery(session, status, mode, image, since)
+    return JournalQuery(session, status, mode, image, since, http_status)
 
 
 async def _listing(entries: list[Record]) -> AsyncIterator[bytes]:

@@ -194,6 +194,7 @@ class Query:
     mode: str | None = None
     image: str | None = None
     since: int = 0
+    http_status: int | None = None
 
     def __call__(self, record: Record) -> bool:
         if record.id <= self.since:
@@ -201,6 +202,8 @@ class Query:
         if self.session is not None and record.session != self.session:
             return False
         if self.status is not None and record.status != self.status:
+            return False
+        if self.http_status is not None and record.http_status != self.http_status:
             return False
         if self.mode is not None and self.mode not in record.modes:
             return False
