@@ -120,11 +120,19 @@ class MockControl:
         self,
         session: str | None,
         status: int | None,
+        http_status: int | None,
         mode: str | None,
         image: str | None,
         since: int | None,
     ) -> dict[str, Any]:
-        filters = {"session": session, "status": status, "mode": mode, "image": image, "since": since}
+        filters = {
+            "session": session,
+            "status": status,
+            "http_status": http_status,
+            "mode": mode,
+            "image": image,
+            "since": since,
+        }
         params = {key: value for key, value in filters.items() if value is not None}
         if self.session is not None:
             params.setdefault("session", self.session)
@@ -135,6 +143,7 @@ class MockControl:
         *,
         session: str | None = None,
         status: int | None = None,
+        http_status: int | None = None,
         mode: str | None = None,
         image: str | None = None,
         since: int | None = None,
@@ -142,10 +151,11 @@ class MockControl:
     ) -> list[JournalEntry]:
         """Journal entries, newest last, that match every filter given.
 
-        `session` (default: this client's), envelope `status`, a `mode` asked for, an `image` or part
-        name, entries with an id above `since`; `limit` keeps only the last N.
+        `session` (default: this client's), envelope `status`, `http_status` (a gateway page has no
+        envelope), a `mode` asked for, an `image` or part name or filename, entries with an id above `since`;
+        `limit` keeps only the last N.
         """
-        params = self._filters(session, status, mode, image, since)
+        params = self._filters(session, status, http_status, mode, image, since)
         if limit is not None:
             params["limit"] = limit
         return self._entries(params)
@@ -157,6 +167,7 @@ class MockControl:
         *,
         session: str | None = None,
         status: int | None = None,
+        http_status: int | None = None,
         mode: str | None = None,
         image: str | None = None,
         since: int | None = None,
@@ -166,7 +177,7 @@ class MockControl:
         Any `timeout` works: the server bounds one wait (to `WAIT_STEP` or less here), so a longer one is
         several waits in a row. Filters as for `requests`.
         """
-        params = {**self._filters(session, status, mode, image, since), "count": count}
+        params = {**self._filters(session, status, http_status, mode, image, since), "count": count}
         deadline = time.monotonic() + timeout
         while True:
             step = max(0.0, min(WAIT_STEP, deadline - time.monotonic()))
@@ -192,12 +203,13 @@ class MockControl:
         *,
         session: str | None = None,
         status: int | None = None,
+        http_status: int | None = None,
         mode: str | None = None,
         image: str | None = None,
         since: int | None = None,
     ) -> int:
         """How many journal entries match; filters as for `requests`."""
-        params = self._filters(session, status, mode, image, since)
+        params = self._filters(session, status, http_status, mode, image, since)
         count: int = self._call("GET", "/requests/count", params=params)["count"]
         return count
 
