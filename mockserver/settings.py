@@ -107,6 +107,15 @@ class Settings(BaseModel):
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
 
+    @field_validator("admin_token")
+    @classmethod
+    def _sendable_token(cls, value: str | None) -> str | None:
+        # A header value loses its outer spaces and cannot hold control characters: such a token could
+        # never be sent, and every admin call would be refused.
+        if value is not None and (value != value.strip() or not value.isprintable()):
+            raise ValueError("must not start or end with spaces nor hold control characters")
+        return value
+
     @property
     def cors_allowed(self) -> list[str]:
         """The origins CORS allows; empty when CORS is off."""

@@ -10,14 +10,17 @@ from typing import Any, get_args
 
 import httpx
 import pytest
-from support import ADMIN, FormPart, image_part, in_process, meta_part, post_detect
+from support import ADMIN, URL, FormPart, body, content_type, image_part, in_process, meta_part, post_detect
 
+from mockserver import ConfigError, MockControl, MockServer, Settings
 from mockserver.answers.compose import mode_results
 from mockserver.detect.meta import MODES
+from mockserver.errors import ScenarioError
 from mockserver.faults.book import FaultBook, RequestFacts
 from mockserver.faults.header import parse_header
 from mockserver.faults.model import (
     FAULT_ADAPTER,
+    MAX_MS,
     EnvelopeFault,
     GatewayFault,
     ImageFault,
@@ -25,6 +28,7 @@ from mockserver.faults.model import (
     ModeName,
     TransportFault,
 )
+from mockserver.faults.scenario import load_scenario
 
 pytestmark = pytest.mark.anyio
 
@@ -471,3 +475,95 @@ async def test_fault_admin_documented_in_openapi() -> None:
     assert {"/__admin/faults", "/__admin/faults/{fault_id}", "/__admin/reset", "/__admin/requests",
             "/__admin/requests/count", "/__admin/fixtures", "/__admin/fixtures/reload"} <= set(paths)
     assert "post" in paths["/__admin/faults"] and "delete" in paths["/__admin/faults"]
+
+
+# --- issue 16: bounded latencies, several header lines, non-ASCII admin tokens -----------------------
+
+HUGE_LATENCIES = [
+    {"median_ms": 1e308, "sigma": 5},
+    {"ms": 1e308},
+    {"min_ms": 0, "max_ms": 1e308},
+    {"median_ms": 100, "per_image_ms": 1e308},
+]
+
+
+@pytest.mark.parametrize("fields", HUGE_LATENCIES)
+async def test_fault_latency_beyond_a_day_refused_by_admin(fields: dict[str, Any]) -> None:
+    async with in_process() as client:
+        response = await client.post("/__admin/faults", json={"type": "latency", **fields})
+        assert response.status_code == 422, response.text
+        assert "less than or equal to 86400000" in response.text
+        assert (await client.get("/__admin/faults")).json()["faults"] == []
+
+
+@pytest.mark.parametrize("header", ["latency=lognormal:1e308:5", "latency=1e308", "latency=0..1e308",
+                                    "latency=1;per-image=1e308"])
+async def test_fault_latency_beyond_a_day_refused_by_header(header: str) -> None:
+    # A short --max-fault-seconds: were the fault armed, the request would end soon with 200 (or 500).
+    async with in_process(max_fault_seconds=0.01) as client:
+        response = await post_detect(client, headers={"x-mock-fault": header})
+    assert response.status_code == 400, response.text
+    assert "less than or equal to 86400000" in response.json()["body"]
+
+
+def test_fault_latency_beyond_a_day_refused_by_scenario(tmp_path: Any) -> None:
+    scenario = tmp_path / "huge.yaml"
+    scenario.write_text("faults:\n  - type: latency\n    median_ms: 1.0e+308\n    sigma: 5\n")
+    with pytest.raises(ScenarioError, match=r"huge\.yaml: faults\[0\]\.median_ms.*less than or equal to 86400000"):
+        load_scenario(scenario)
+
+
+def test_fault_latency_longest_lognormal_draws_never_overflow() -> None:
+    """The largest median with the widest sigma: every draw is a number (it raised OverflowError)."""
+    spec = FAULT_ADAPTER.validate_python({"type": "latency", "median_ms": MAX_MS, "sigma": 5, "per_image_ms": MAX_MS})
+    book = FaultBook([spec])
+    for _ in range(2000):
+        assert book.decide(FACTS, []).delay >= 0
+
+
+async def test_fault_header_several_lines_are_one_list() -> None:
+    """Two X-Mock-Fault lines are one comma-joined value (RFC 9110): the second line's fault applies."""
+    headers = [("content-type", content_type()), ("x-mock-fault", "latency=1"), ("x-mock-fault", "status=503")]
+    async with in_process() as client:
+        response = await client.post(URL, headers=headers, content=body([image_part(), meta_part()]))
+        assert response.status_code == 503, response.text
+        entry = (await client.get("/__admin/requests")).json()["requests"][-1]
+    assert len(entry["faults"]) == 2
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1"])
+@pytest.mark.parametrize("header", ["authorization", "x-admin-token"])
+async def test_fault_admin_token_non_ascii_sent_as_utf8_or_latin1(encoding: str, header: str) -> None:
+    token = "sécret-ü"
+    value = (f"Bearer {token}" if header == "authorization" else token).encode(encoding)
+    async with in_process(admin_token=token) as client:
+        assert (await client.get("/__admin/faults", headers={header: value})).status_code == 200
+        wrong = (f"Bearer {token}x" if header == "authorization" else token + "x").encode(encoding)
+        assert (await client.get("/__admin/faults", headers={header: wrong})).status_code == 401
+
+
+async def test_fault_admin_token_beyond_latin1_sent_as_utf8() -> None:
+    token = "jeton-€-密"
+    async with in_process(admin_token=token) as client:
+        headers = {"authorization": f"Bearer {token}".encode()}
+        assert (await client.get("/__admin/faults", headers=headers)).status_code == 200
+        # Its UTF-8 bytes read as Latin-1 text are another token.
+        mangled = token.encode().decode("latin-1").encode()
+        assert (await client.get("/__admin/faults", headers={"x-admin-token": mangled})).status_code == 401
+
+
+@pytest.mark.parametrize("token", [" padded", "trailing ", "new\nline", "tab\tinside"])
+def test_fault_admin_token_unsendable_refused_at_start(token: str) -> None:
+    with pytest.raises(ConfigError, match="admin_token: .*spaces nor hold control characters"):
+        Settings.build({"admin_token": token})
+
+
+def test_fault_mockcontrol_non_ascii_token() -> None:
+    """MockControl sends the token as UTF-8 (httpx refused a non-ASCII text header)."""
+    token = "jeton-€"
+    with MockServer(Settings(port=0, fixtures=None, admin_token=token)) as server:
+        control = MockControl(server.url, admin_token=token)
+        try:
+            assert control.faults() == []
+        finally:
+            control.close()

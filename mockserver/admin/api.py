@@ -32,6 +32,22 @@ MAX_LIMIT = 100_000
 LISTING_BATCH = 50
 
 
+def token_matches(given: str, expected: str) -> bool:
+    """Whether a header's token is `expected`, in constant time.
+
+    Header values reach the app as Latin-1 text of the bytes sent. Clients send a non-ASCII token as
+    UTF-8 (curl, httpx, Go) or as Latin-1 (browsers, Python's http.client, for the characters it has):
+    both forms of the configured token are accepted.
+    """
+    sent = given.encode("latin-1", "replace")
+    as_utf8 = hmac.compare_digest(sent, expected.encode("utf-8"))
+    try:
+        as_latin1 = hmac.compare_digest(sent, expected.encode("latin-1"))
+    except UnicodeEncodeError:
+        as_latin1 = False
+    return as_utf8 or as_latin1
+
+
 def require_admin(request: Request) -> None:
     """Refuse callers without the admin token, when one is configured."""
     expected = runtime_of(request).settings.admin_token
@@ -41,7 +57,7 @@ def require_admin(request: Request) -> None:
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
         given = authorization[len("bearer ") :].strip()
-    if given is None or not hmac.compare_digest(given.encode(), expected.encode()):
+    if given is None or not token_matches(given, expected):
         raise HTTPException(401, "admin token required: send Authorization: Bearer <token>",
                             headers={"www-authenticate": "Bearer"})
 

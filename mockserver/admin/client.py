@@ -57,11 +57,12 @@ class MockControl:
         timeout: float = 40.0,
     ) -> None:
         # The admin API changes state only for calls a web page cannot send (SPEC section 8): this header.
-        headers = {ADMIN_HEADER: "1"}
+        # Bytes, the token as UTF-8: httpx would refuse a non-ASCII text value.
+        headers: list[tuple[bytes, bytes]] = [(ADMIN_HEADER.encode(), b"1")]
         if admin_token is not None:
-            headers["authorization"] = f"Bearer {admin_token}"
+            headers.append((b"authorization", f"Bearer {admin_token}".encode()))
         if session is not None:
-            headers["x-mock-session"] = session
+            headers.append((b"x-mock-session", session.encode()))
         self.session = session
         self._timeout = timeout
         self._http = httpx.Client(base_url=base_url.rstrip("/") + ADMIN, headers=headers, timeout=timeout)

@@ -14,7 +14,8 @@ The keys name the fields of the fault model (`faults.py`); the first of these ke
 On any fault: mode=M (only if the request asks for mode M), probability=P, seed=N. Values are
 percent-decoded, so a body may carry `%2C` (,) and `%3B` (;). Examples:
 `X-Mock-Fault: status=500`, `X-Mock-Fault: image=file_1;status=2`, `X-Mock-Fault: latency=300, status=503`,
-`X-Mock-Fault: image=file_0;status=1;modes=object2`.
+`X-Mock-Fault: image=file_0;status=1;modes=object2`. Several `X-Mock-Fault` lines are one value joined
+with commas (RFC 9110, 5.3): the endpoint passes them all, and the fault limit counts them together.
 """
 
 from __future__ import annotations

@@ -59,8 +59,12 @@ Whole = Annotated[int, BeforeValidator(_whole)]
 Index = Annotated[int, Field(ge=0), BeforeValidator(_whole)]
 Count = Annotated[int, Field(ge=1), BeforeValidator(_whole)]
 Share = Annotated[float, Field(gt=0, le=1)]
-Millis = Annotated[float, Field(ge=0)]
-PositiveMillis = Annotated[float, Field(gt=0)]
+# A day: far past any `--max-fault-seconds`, which cuts every latency. Bounded so that a log-normal draw
+# (exp of median's log plus up to 5 sigma-scaled normal draws) can never overflow a float: from a day's
+# worth of milliseconds that would take a normal draw past 138 standard deviations.
+MAX_MS = 86_400_000
+Millis = Annotated[float, Field(ge=0, le=MAX_MS)]
+PositiveMillis = Annotated[float, Field(gt=0, le=MAX_MS)]
 
 
 def _exclusive(*groups: tuple[str, ...]) -> dict[str, Any]:
@@ -205,7 +209,7 @@ class LatencyFault(_Fault):
     max_ms: Absent[Millis] = Field(None, description="The other end of the range.")
     median_ms: Absent[PositiveMillis] = Field(None)
     sigma: float = Field(0.5, gt=0, le=5)
-    per_image_ms: float = Field(0, ge=0, description="Added once per image, so big batches are slower.")
+    per_image_ms: float = Field(0, ge=0, le=MAX_MS, description="Added once per image, so big batches are slower.")
 
     @model_validator(mode="after")
     def _one_distribution(self) -> LatencyFault:

@@ -38,7 +38,9 @@ async def detect(request: Request) -> Response:
     context = context_of(request.scope)
     exchange = context.exchange
     assert exchange is not None, "the detect endpoint opens the exchange"
-    header_faults = parse_header(request.headers.get(HEADER))
+    # Several header lines are one comma-joined value (RFC 9110, 5.3): each line's faults count.
+    fault_lines = request.headers.getlist(HEADER)
+    header_faults = parse_header(", ".join(fault_lines) if fault_lines else None)
     intake = await take_in(request, settings, runtime.tokens, witness=exchange)
     meta, images = intake.meta, intake.images
     context.access = f"images={len(images)} modes={','.join(meta.modes)}"
