@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -114,3 +115,15 @@ def test_cli_env_settings_reach_server() -> None:
     with ServerProcess(env={"MOCKSERVER_HTTP_STATUS": "always_200"}) as server:
         response = httpx.post(server.url + URL, headers={"content-type": "text/plain"}, content=b"x")
     assert response.status_code == 200 and response.json()["status"] == 400
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_cli_stop_signal_clean_exit(stop: signal.Signals) -> None:
+    """Ctrl+C stops the server as SIGTERM does: exit status 0, no traceback (it printed two and died by SIGINT)."""
+    with ServerProcess() as server:
+        server.process.send_signal(stop)
+        assert server.process.wait(15) == 0
+        server.collector.join(5)
+    log = "".join(server.lines)
+    assert "Traceback" not in log and "KeyboardInterrupt" not in log, log
+    assert "Finished server process" in log

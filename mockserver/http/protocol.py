@@ -145,18 +145,22 @@ def protocol_class(header_timeout: float, max_header_bytes: int) -> type[Transpo
 
 
 class GracefulServer(uvicorn.Server):
-    """uvicorn's server, but SIGTERM is a request to stop, answered with exit status 0; `before_shutdown` is
-    called when the stop begins.
+    """uvicorn's server, but SIGTERM and SIGINT (Ctrl+C) are requests to stop, answered with exit status 0;
+    `before_shutdown` is called when the stop begins.
 
-    uvicorn finishes the answers in flight and then re-raises SIGTERM, so the process ends with 143;
-    container runtimes and CI treat a stop they asked for as a failure then.
+    uvicorn finishes the answers in flight and then re-raises the signal: SIGTERM ends the process with
+    143, which container runtimes and CI treat as a failure of a stop they asked for, and SIGINT meets
+    asyncio's own handler, two KeyboardInterrupt tracebacks and death by the signal. A second Ctrl+C
+    still stops at once, without waiting for the answers in flight (as uvicorn's does).
     """
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        if sig == signal.SIGTERM:
-            self.should_exit = True
+        if sig not in (signal.SIGTERM, signal.SIGINT):
+            super().handle_exit(sig, frame)
             return
-        super().handle_exit(sig, frame)
+        if self.should_exit and sig == signal.SIGINT:
+            self.force_exit = True
+        self.should_exit = True
 
     def __init__(self, config: uvicorn.Config, *, before_shutdown: Callable[[], object] | None = None) -> None:
         super().__init__(config)
