@@ -125,11 +125,8 @@ def serve(settings: Settings) -> None:
     # process names; the access log writes one line per request, and none of its lines use them.
     logging._srcfile = None
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
-    access_log = log_off_the_loop()
-    try:
+    with log_off_the_loop():
         GracefulServer(config, before_shutdown=app.state.runtime.stopping.set).run()
-    finally:
-        access_log.stop()
 
 
 def is_loopback(host: str) -> bool:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import time
 
 import pytest
 
-from mockserver.http.accesslog import LineWriter, printable
+from mockserver.http.accesslog import LineWriter, log_off_the_loop, printable
 
 
 def record(message: str, level: int = logging.INFO) -> logging.LogRecord:
@@ -85,3 +86,60 @@ def test_linewriter_broken_stream_reports_and_goes_on(capsys: pytest.CaptureFixt
 )
 def test_printable_escapes_control_characters(text: str, shown: str) -> None:
     assert printable(text) == shown
+
+
+def test_linewriter_full_queue_drops_and_reports_the_count() -> None:
+    stream = io.StringIO()
+    writer = LineWriter([logging.StreamHandler(stream)], interval=60, max_pending=3)
+    for number in range(5):
+        writer.take(record(f"line {number}"))
+    assert (len(writer.records), writer.dropped) == (3, 2)
+    writer.start()
+    writer.stop()
+    lines = stream.getvalue().splitlines()
+    assert lines[:3] == ["line 0", "line 1", "line 2"]
+    assert lines[3:] == ["log: 2 lines dropped (2 in all): the log's output was not being read"]
+
+
+def test_linewriter_stalled_pipe_never_blocks_the_caller_nor_grows() -> None:
+    """A pipe nobody reads: `take` never waits, at most `max_pending` records wait, `stop` gives up in time."""
+    reader, writer_end = os.pipe()
+    stream = os.fdopen(writer_end, "w")
+    try:
+        writer = LineWriter([logging.StreamHandler(stream)], interval=0.01, max_pending=100)
+        writer.start()
+        started = time.monotonic()
+        for number in range(20_000):
+            writer.take(record(f"line {number} " + "x" * 1000))
+        assert time.monotonic() - started < 5, "take() waited for the stalled pipe"
+        assert len(writer.records) <= 100 and writer.dropped > 0
+        started = time.monotonic()
+        writer.stop(timeout=0.5)
+        assert time.monotonic() - started < 3
+    finally:
+        os.close(reader)  # the blocked write fails now, and the thread ends
+        writer._thread.join(5)
+        stream.close()
+
+
+def test_log_off_the_loop_routes_every_logger_and_restores() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    loggers = [logging.getLogger(name) for name in ("mockserver", "uvicorn")]
+    before = [(each.handlers, each.propagate, each.level) for each in loggers]
+    for each in loggers:
+        each.handlers, each.propagate = [handler], False
+        each.setLevel(logging.INFO)
+    try:
+        with log_off_the_loop(interval=60) as writer:
+            logging.getLogger("uvicorn.error").warning("from uvicorn")
+            logging.getLogger("mockserver.access").info("from the access log")
+            logging.getLogger("asyncio").warning("from asyncio, through the root logger")
+            assert stream.getvalue() == "" and len(writer.records) == 3
+        assert stream.getvalue().splitlines() == ["from uvicorn", "from the access log",
+                                                  "from asyncio, through the root logger"]
+        assert [each.handlers for each in loggers] == [[handler], [handler]]
+    finally:
+        for each, (handlers, propagate, level) in zip(loggers, before, strict=True):
+            each.handlers, each.propagate = handlers, propagate
+            each.setLevel(level)
