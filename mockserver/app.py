@@ -74,6 +74,8 @@ def _lifespan(runtime: Runtime) -> Any:
 def _outer_layers(settings: Settings) -> list[Middleware]:
     """What every request passes through, outermost first."""
     return [
+        # Outermost, so that every answer is logged with the status sent, the guard's own too.
+        Middleware(AccessLog),
         Middleware(
             RequestGuard,
             detect_path=DETECT_PATH,
@@ -82,7 +84,6 @@ def _outer_layers(settings: Settings) -> list[Middleware]:
             idle=settings.body_timeout,
             total=settings.max_body_seconds,
         ),
-        Middleware(AccessLog),
     ]
 
 

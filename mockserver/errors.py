@@ -41,6 +41,8 @@ answer (a broken start-up file, a client-side failure) carry the text a person n
     ├── JSONError                      a text that is not JSON as the vendor's decoder reads it (also a
     │                                  ValueError); meta's check turns it into InvalidMeta
     ├── ServerNotStarted               the in-thread server (`MockServer`) did not come up
+    ├── HeadRefused                    raised in the HTTP parser to stop reading a request line and headers
+    │                                  the protocol refuses (431, 414); never leaves the protocol
     ├── TransportUnavailable           in-process, a transport fault has no socket to break (also a
     │                                  ConnectionError: it reaches the test's client as one)
     └── AdminError                     client side (`MockControl`): the admin API refused a call, with its
@@ -256,6 +258,11 @@ class JSONError(MockServerError, ValueError):
 
 class ServerNotStarted(MockServerError):
     """The in-thread server did not answer in time, or its thread ended first."""
+
+
+class HeadRefused(MockServerError):
+    """The protocol refused a request's line or headers (431, 414) inside a parser callback: raised there to
+    stop the parser, and answered by the protocol itself."""
 
 
 class TransportUnavailable(MockServerError, ConnectionError):

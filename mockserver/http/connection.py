@@ -16,10 +16,12 @@ CONNECTION_EXTENSION = "mockserver.connection"
 
 @dataclass(eq=False, slots=True)
 class Connection:
-    """A client connection: its transport, and whether the server has begun to shut down."""
+    """A client connection: its transport, whether the server has begun to shut down, and why the body of
+    the request being read can no longer be read (its chunked framing broke; the connection then closes)."""
 
     transport: asyncio.Transport
     shutting_down: bool = False
+    broken_framing: str | None = None
 
 
 def connection_of(scope: Any) -> Connection | None:
@@ -38,3 +40,9 @@ def server_shutting_down(scope: Any) -> bool:
     """Whether the server serving this request was asked to stop (only mockserver's protocol can say)."""
     connection = connection_of(scope)
     return connection is not None and connection.shutting_down
+
+
+def framing_error(scope: Any) -> str | None:
+    """Why the request's body can no longer be read (its chunked framing broke), or None."""
+    connection = connection_of(scope)
+    return connection.broken_framing if connection is not None else None

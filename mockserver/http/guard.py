@@ -5,6 +5,9 @@
 - Outside the detect endpoint (which enforces its own, with the vendor's texts), bodies are bounded:
   over `max_bytes` → 413; no data for `idle` seconds, or not complete after `total` → 408; the app then
   sees the client as gone.
+- A body whose chunked framing broke (see `connection.framing_error`) is answered 400 at once: on the
+  detect endpoint row 7's envelope (raised from `receive`, so the endpoint answers and journals it),
+  elsewhere `{"detail": ...}`.
 - A request still running when the server shuts down (past the graceful timeout) is answered 503 and
   ends quietly, instead of uvicorn's plain-text 500 and a traceback per request. Any other cancellation
   (an in-process client's own timeout, a task group giving up) propagates untouched: it is the
@@ -19,9 +22,11 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..detect.envelope import encode, envelope
-from .connection import server_shutting_down
+from ..errors import MalformedMultipart
+from .connection import framing_error, server_shutting_down
 from .paths import route_path
 
+BAD_REQUEST = 400
 TOO_LARGE = 413
 TIMED_OUT = 408
 SHUTTING_DOWN = 503
@@ -82,6 +87,11 @@ class RequestGuard:
                     else:
                         await refuse(TIMED_OUT, f"request body timed out: not complete after {self.total:g} s")
                     return NO_BODY
+            if message["type"] == "http.request" and (broken := framing_error(scope)) is not None:
+                if detect:
+                    raise MalformedMultipart(broken)
+                await refuse(BAD_REQUEST, f"malformed request body: {broken}")
+                return NO_BODY
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 complete = complete or not message.get("more_body", False)
