@@ -32,8 +32,14 @@ answer (a broken start-up file, a client-side failure) carry the text a person n
     │   ├── BodyTimeout                status 408, a body that stalls or takes too long (a mock's own limit)
     │   ├── MethodNotAllowed           status 405, for any method but POST on the detect path
     │   └── ScriptedError              any status and text, chosen by a fixture or a fault
-    ├── AdminRefusal                   an admin API answer {"detail": text} with status
-    │   └── TooManyFaults                status 409  at most <n> faults can be armed at once
+    ├── AdminRefusal                   an admin API answer {"detail": text} with status (and headers)
+    │   ├── AdminTokenRequired           status 401  admin token required: send Authorization: Bearer <token>
+    │   ├── UnprovenStateChange          status 403  a state change a page could send cross-origin: <reason>
+    │   ├── NoSuchFault                  status 404  no fault '<id>'
+    │   ├── NoSuchAsset                  status 404  Not Found  (a console file that is not shipped)
+    │   ├── TooManyFaults                status 409  at most <n> faults can be armed at once
+    │   ├── ReloadFailed                 status 422  fixtures not reloaded, the old set stays: <FixtureError>
+    │   └── ScenarioRefused              status 422  a posted scenario text is broken: <ScenarioError>
     ├── ConfigError                    bad settings or files at start-up: the server does not start
     │   └── FileError                    a broken file: file, place and reason
     │       ├── FixtureError               a fixture
@@ -210,13 +216,49 @@ class ScriptedError(DetectError):
 
 
 class AdminRefusal(MockServerError):
-    """The admin API refuses a call: answered `{"detail": text}` with `status`."""
+    """The admin API refuses a call: answered `{"detail": text}` with `status` and `headers`."""
 
     status: int = 400
+    headers: dict[str, str] | None = None
 
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.text = text
+
+
+class AdminTokenRequired(AdminRefusal):
+    """An admin token is configured (`--admin-token`) and the call did not send it."""
+
+    status = 401
+    headers = {"www-authenticate": "Bearer"}
+
+    def __init__(self) -> None:
+        super().__init__("admin token required: send Authorization: Bearer <token>")
+
+
+class UnprovenStateChange(AdminRefusal):
+    """A state change a web page could send cross-origin without a preflight (SPEC section 8)."""
+
+    status = 403
+
+
+class NoSuchFault(AdminRefusal):
+    """No armed fault has this id."""
+
+    status = 404
+
+    def __init__(self, fault_id: str) -> None:
+        super().__init__(f"no fault {fault_id!r}")
+        self.fault_id = fault_id
+
+
+class NoSuchAsset(AdminRefusal):
+    """The console has no file of this name; answered as any unknown path is."""
+
+    status = 404
+
+    def __init__(self) -> None:
+        super().__init__("Not Found")
 
 
 class TooManyFaults(AdminRefusal):
@@ -227,6 +269,24 @@ class TooManyFaults(AdminRefusal):
     def __init__(self, limit: int) -> None:
         super().__init__(f"at most {limit} faults can be armed at once")
         self.limit = limit
+
+
+class ReloadFailed(AdminRefusal):
+    """A fixture file is broken: the reload keeps the old set."""
+
+    status = 422
+
+    def __init__(self, error: FixtureError) -> None:
+        super().__init__(f"fixtures not reloaded, the old set stays: {error}")
+
+
+class ScenarioRefused(AdminRefusal):
+    """A scenario text posted to the admin API is broken: nothing is armed."""
+
+    status = 422
+
+    def __init__(self, error: ScenarioError) -> None:
+        super().__init__(str(error))
 
 
 class ConfigError(MockServerError):

@@ -469,6 +469,36 @@ async def test_fault_admin_token_refuses_others(headers: dict[str, str]) -> None
         assert (await client.get("/__admin/faults", headers={"x-admin-token": "s3cret"})).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("settings", "method", "path", "body", "status", "detail", "headers"),
+    [
+        ({"admin_token": "s3cret"}, "GET", "/__admin/faults", None, 401,
+         "admin token required: send Authorization: Bearer <token>", {"www-authenticate": "Bearer"}),
+        ({}, "GET", "/__admin/faults/nope", None, 404, "no fault 'nope'", {}),
+        ({}, "DELETE", "/__admin/faults/nope", None, 404, "no fault 'nope'", {}),
+        ({"max_faults": 1}, "POST", "/__admin/scenario", {"text": "- {type: latency, ms: 1}"}, 409,
+         "at most 1 faults can be armed at once", {}),
+        ({}, "POST", "/__admin/scenario", {"text": "- {type: nonsense}", "name": "s.yaml"}, 422, None, {}),
+        ({}, "GET", "/__admin/console/nope.js", None, 404, "Not Found", {}),
+    ],
+)
+async def test_fault_admin_refusals_answer_status_detail_and_headers(
+    settings: dict[str, Any], method: str, path: str, body: Any, status: int, detail: str | None,
+    headers: dict[str, str],
+) -> None:
+    async with in_process(**settings) as client:
+        if status == 409:
+            await arm(client, {"type": "latency", "ms": 1})
+        response = await client.request(method, path, json=body, headers=ADMIN)
+    assert response.status_code == status, response.text
+    assert list(response.json()) == ["detail"]
+    if detail is None:  # a broken scenario: its file name, place and reason
+        assert response.json()["detail"].startswith("s.yaml"), response.text
+    else:
+        assert response.json()["detail"] == detail
+    assert {key: response.headers.get(key) for key in headers} == headers
+
+
 async def test_fault_admin_documented_in_openapi() -> None:
     async with in_process() as client:
         paths = (await client.get("/openapi.json")).json()["paths"]

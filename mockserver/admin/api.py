@@ -13,12 +13,12 @@ import hmac
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from ..detect.envelope import encode
-from ..errors import FixtureError
+from ..errors import AdminTokenRequired, FixtureError, NoSuchFault, ReloadFailed, UnprovenStateChange
 from ..faults.model import Fault
 from ..journal.entries import RequestList
 from ..journal.store import Query as JournalQuery
@@ -58,15 +58,14 @@ def require_admin(request: Request) -> None:
     if authorization.lower().startswith("bearer "):
         given = authorization[len("bearer ") :].strip()
     if given is None or not token_matches(given, expected):
-        raise HTTPException(401, "admin token required: send Authorization: Bearer <token>",
-                            headers={"www-authenticate": "Bearer"})
+        raise AdminTokenRequired
 
 
 def require_proof(request: Request) -> None:
     """Refuse a state change a web page could send cross-origin without a preflight (SPEC section 8)."""
     reason = unproven_state_change(request.method, request.scope["headers"])
     if reason is not None:
-        raise HTTPException(403, reason)
+        raise UnprovenStateChange(reason)
 
 
 class Detail(BaseModel):
@@ -139,7 +138,7 @@ async def list_faults(request: Request, session: str | None = None) -> dict[str,
 async def get_fault(request: Request, fault_id: str) -> dict[str, Any]:
     armed = runtime_of(request).faults.get(fault_id)
     if armed is None:
-        raise HTTPException(404, f"no fault {fault_id!r}")
+        raise NoSuchFault(fault_id)
     return armed.describe()
 
 
@@ -149,7 +148,7 @@ async def get_fault(request: Request, fault_id: str) -> dict[str, Any]:
 )
 async def delete_fault(request: Request, fault_id: str) -> Response:
     if not runtime_of(request).faults.remove(fault_id):
-        raise HTTPException(404, f"no fault {fault_id!r}")
+        raise NoSuchFault(fault_id)
     return Response(status_code=204)
 
 
@@ -246,5 +245,5 @@ async def reload_fixtures(request: Request) -> dict[str, Any]:
     try:
         fixtures = store.reload()
     except FixtureError as exc:
-        raise HTTPException(422, f"fixtures not reloaded, the old set stays: {exc}") from None
+        raise ReloadFailed(exc) from None
     return {"count": len(fixtures), "folder": fixtures.folder}

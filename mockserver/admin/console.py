@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from importlib import resources
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from ..errors import NoSuchAsset
 from .api import PREFIX
 
 CONSOLE_PATH = f"{PREFIX}/console/"
@@ -65,5 +66,5 @@ async def console_page() -> Response:
 async def console_file(name: str) -> Response:
     media_type = ASSETS.get(name)
     if media_type is None:
-        raise HTTPException(404, "Not Found")
+        raise NoSuchAsset
     return Response(asset(name), media_type=media_type, headers=HEADERS)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, ScenarioRefused
 from ..faults.scenario import read_scenario
 from . import api
 
@@ -34,8 +34,6 @@ async def load_scenario_text(request: Request, scenario: ScenarioText) -> dict[s
     try:
         specs = read_scenario(scenario.text, scenario.name, max_faults=book.max_faults)
     except ScenarioError as exc:
-        raise HTTPException(422, str(exc)) from None
-    new = sum(1 for spec in specs if spec.id is None or book.get(spec.id) is None)
-    if len(book) + new > book.max_faults:
-        raise HTTPException(409, f"at most {book.max_faults} faults can be armed at once")
+        raise ScenarioRefused(exc) from None
+    # add_all arms all or nothing, raising TooManyFaults (409) when they would pass --max-faults.
     return {"faults": [armed.describe() for armed in book.add_all(specs)]}

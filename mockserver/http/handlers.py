@@ -53,7 +53,7 @@ async def detect_error(request: Request, exc: Exception) -> Response:
 async def admin_refusal(request: Request, exc: Exception) -> Response:
     """An admin call the server refuses for a reason of its own (not its shape): `{"detail": text}`."""
     assert isinstance(exc, AdminRefusal)
-    return JSONResponse({"detail": exc.text}, status_code=exc.status)
+    return JSONResponse({"detail": exc.text}, status_code=exc.status, headers=exc.headers)
 
 
 async def client_disconnect(request: Request, exc: Exception) -> Response:
