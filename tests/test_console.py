@@ -38,6 +38,28 @@ async def test_console_journal_keeps_answer_as_sent(headers: dict[str, str], htt
     assert entry["answer_size"] == len(answer.content) and entry["answer_cut"] is False
 
 
+async def test_console_journal_counts_failed_images_of_a_200_answer() -> None:
+    parts = [meta_part(("object", "scene"), ("file_0", "file_1")), image_part("file_0"), image_part("file_1")]
+    async with in_process(journal_answer_bytes=20) as client:
+        answer = await post_detect(client, parts, headers={"x-mock-fault": "image=file_1;status=2;error=broken"})
+        (entry,) = await _journal(client)
+    assert answer.json()["status"] == 200 and entry["status"] == 200 and entry["answer_cut"] is True
+    # Known from the body as built, not parsed from the (here cut) stored answer.
+    assert entry["image_failures_total"] == 2
+    assert entry["image_failures"] == [
+        {"mode": "object", "image": "file_1", "status": 2, "error": "broken"},
+        {"mode": "scene", "image": "file_1", "status": 2, "error": "broken"},
+    ]
+
+
+async def test_console_journal_no_failed_images_when_all_answered() -> None:
+    async with in_process() as client:
+        await post_detect(client)
+        await post_detect(client, headers={"x-mock-fault": "status=500"})
+        entries = await _journal(client)
+    assert [(entry["image_failures"], entry["image_failures_total"]) for entry in entries] == [([], 0), ([], 0)]
+
+
 async def test_console_journal_answer_cut_at_setting() -> None:
     async with in_process(journal_answer_bytes=20) as client:
         answer = await post_detect(client)

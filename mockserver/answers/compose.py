@@ -124,3 +124,18 @@ def mode_results(
         return results
     half = len(results) // 2
     return results[:half] if mode == "object" else results[half:]
+
+
+def failed_entries(
+    body: Mapping[str, Sequence[dict[str, Any]]], modes: Sequence[str], *, object2_key: str = OBJECT2_SHARED
+) -> tuple[tuple[str, str, int, str | None], ...]:
+    """The entries of a success body whose image failed (status not 0), as (mode, image, status, error),
+    for the journal: a 200 envelope can still carry failed images."""
+    failed: list[tuple[str, str, int, str | None]] = []
+    for mode in body_modes(modes):
+        for entry in mode_results(body, mode, modes, object2_key=object2_key):
+            if entry.get("status", 0) != 0:
+                error = entry.get("error")
+                text = error if isinstance(error, str) else None
+                failed.append((mode, str(entry.get("name")), int(entry["status"]), text))
+    return tuple(failed)

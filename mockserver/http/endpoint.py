@@ -17,7 +17,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from ..answers.compose import detect_body
+from ..answers.compose import detect_body, failed_entries
 from ..detect.envelope import envelope_response
 from ..detect.intake import take_in
 from ..errors import DetectError, MethodNotAllowed, ScriptedError
@@ -65,6 +65,7 @@ async def detect(request: Request) -> Response:
         object2_key=settings.object2_key,
     )
     exchange.answered(200)
+    exchange.image_failures = failed_entries(body, meta.modes, object2_key=settings.object2_key)
     answer = envelope_response(200, body, http_status=settings.http_status)
     if isinstance(action, TransportFault):
         return TransportResponse(action, answer, max_seconds=settings.max_fault_seconds)

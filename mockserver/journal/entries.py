@@ -24,6 +24,15 @@ class AppliedFault(BaseModel):
     name: str
 
 
+class ImageFailure(BaseModel):
+    """One entry of a 200 answer whose image failed (status 1 or 2), by mode."""
+
+    mode: str
+    image: str
+    status: int
+    error: str | None
+
+
 class JournalEntry(BaseModel):
     """One journalled request (the admin API's shape, and what `MockControl.requests` returns)."""
 
@@ -45,6 +54,10 @@ class JournalEntry(BaseModel):
     )
     answer_size: int = Field(0, description="The whole answer's size in bytes.")
     answer_cut: bool = Field(False, description="True when `answer` is only the start of a larger answer.")
+    image_failures: list[ImageFailure] = Field(
+        default_factory=list, description="The failed image entries of a 200 answer (the first 256), by mode."
+    )
+    image_failures_total: int = Field(0, description="How many image entries of the answer failed, across modes.")
 
 
 class RequestList(BaseModel):

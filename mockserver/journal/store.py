@@ -77,6 +77,9 @@ class Exchange:
     # transport fault let out; None when no body was sent.
     answer: bytes | None = None
     chunks: list[bytes] | None = None
+    # The failed entries of a 200 answer as (mode, image, status, error): known when the body is built,
+    # so the console need not parse a stored answer that may be cut.
+    image_failures: tuple[tuple[str, str, int, str | None], ...] = ()
 
     def answered(self, status: int, text: str | None = None) -> None:
         self.status, self.text = status, text
@@ -142,6 +145,7 @@ class Record(NamedTuple):
     duration_ms: float
     answer: bytes | None
     answer_size: int
+    image_failures: tuple[tuple[str, str, int, str | None], ...]
 
     def document(self) -> dict[str, Any]:
         """The record as the admin API shows it (JournalEntry's shape)."""
@@ -182,6 +186,11 @@ class Record(NamedTuple):
             "answer": self.answer.decode("utf-8", "replace") if self.answer is not None else None,
             "answer_size": self.answer_size,
             "answer_cut": self.answer is not None and len(self.answer) < self.answer_size,
+            "image_failures": [
+                {"mode": mode, "image": _cut(image), "status": status, "error": _cut(error)}
+                for mode, image, status, error in self.image_failures[:MAX_PARTS_KEPT]
+            ],
+            "image_failures_total": len(self.image_failures),
         }
 
 
@@ -242,7 +251,7 @@ def record_fields(
     # A whole slice of bytes is the same object: an answer within the bound is not copied.
     kept_answer = answer[:max_answer_bytes] if answer is not None else None
     return (entry_id, exchange.started, exchange.session, kept, meta, modes, names, rows, exchange.status,
-            exchange.text, http_status, faults, round(elapsed * 1000, 3), kept_answer, size)
+            exchange.text, http_status, faults, round(elapsed * 1000, 3), kept_answer, size, exchange.image_failures)
 
 
 def _load(blob: bytes) -> Record:
