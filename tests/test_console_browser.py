@@ -194,6 +194,47 @@ def test_console_browser_requests_faults_try_it(browser: Any) -> None:
             page.close()
 
 
+def test_console_browser_row_warns_of_failed_images_in_a_200_answer(browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    with MockServer(Settings(port=0, fixtures=ROOT / "fixtures")) as mock:
+        page = _open(browser, mock.url)
+        try:
+            page.get_by_role("button", name="Arm image error").click()
+            armed = page.get_by_role("table", name="Armed faults")
+            expect(armed.get_by_role("button", name="Disarm", exact=True)).to_have_count(1)
+            try_it = page.get_by_role("region", name="Try it")
+            try_it.get_by_label("Images", exact=True).set_input_files([str(IMAGES / "street.jpg")])
+            try_it.get_by_role("button", name="Send").click()
+            expect(try_it.get_by_role("status")).to_contain_text("envelope status 200")
+            # The envelope is 200, but the image failed in both default modes: the row says so, not in green.
+            requests = page.get_by_role("list", name="Journal, newest first")
+            row = requests.get_by_role("listitem").first
+            status = row.locator("summary .cell").filter(has_text="HTTP 200")
+            expect(status).to_have_text(re.compile(r"200 · HTTP 200 · 2 image results failed$"))
+            expect(status).to_have_class(re.compile(r"\bwarn\b"))
+            row.locator("summary").click()
+            failures = row.get_by_role("table", name=re.compile(r"^Failed images \(2\)"))
+            expect(failures.get_by_role("row")).to_have_count(3)
+            for mode in ("object", "car_number"):
+                expect(failures.get_by_role("row").filter(has_text=mode)).to_contain_text("file_0")
+            expect(failures.get_by_role("cell", name="2", exact=True)).to_have_count(2)
+            _shot(page, "console-image-failures")
+
+            # A reset request: Chromium may resend it by itself, so Try it says each try is a row.
+            hint = try_it.get_by_text("The browser may retry a reset request; each try is a row in Requests.")
+            expect(hint).to_be_hidden()
+            page.get_by_role("button", name="Disarm all").click()
+            page.get_by_role("button", name="Arm connection reset").click()
+            expect(armed).to_contain_text("transport reset")
+            try_it.get_by_role("button", name="Send").click()
+            expect(hint).to_be_visible()
+            expect(requests.get_by_role("listitem").filter(has_text="connection reset")).to_contain_text("no answer")
+            assert page.errors == []
+        finally:
+            page.close()
+
+
 def test_console_browser_fault_form_shows_server_errors_by_field(browser: Any, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
