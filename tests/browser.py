@@ -1,4 +1,4 @@
-"""Debian's chromium for the browser tests: found, or installed by apt-get (CI runs as root)."""
+"""Debian's browsers for the browser tests: found, or installed by apt-get (CI runs as root)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,27 @@ FLAGS = [
 ]
 
 
-def _found() -> str | None:
-    for candidate in CANDIDATES:
+def debian_browser(candidates: tuple[str, ...], package: str) -> str:
+    """The path of the first of `candidates` on PATH, installing Debian's `package` when none is and we may."""
+    path = _found(candidates)
+    if path is not None:
+        return path
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        pytest.fail(f"the browser tests need Debian's package '{package}' (apt-get install {package})")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-q"], check=True, env=env, capture_output=True, timeout=600)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-q", "--no-install-recommends", package],
+        check=True, env=env, capture_output=True, timeout=1200,
+    )
+    path = _found(candidates)
+    if path is None:
+        pytest.fail(f"apt-get installed {package}, but none of {candidates} is on PATH")
+    return path
+
+
+def _found(candidates: tuple[str, ...]) -> str | None:
+    for candidate in candidates:
         path = shutil.which(candidate)
         if path:
             return path
@@ -31,18 +50,4 @@ def _found() -> str | None:
 
 def chromium() -> str:
     """The path of a chromium binary, installing Debian's package when it is missing and we may."""
-    path = _found()
-    if path is not None:
-        return path
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        pytest.fail("the browser tests need chromium: install Debian's package 'chromium' (apt-get install chromium)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-q"], check=True, env=env, capture_output=True, timeout=600)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"],
-        check=True, env=env, capture_output=True, timeout=1200,
-    )
-    path = _found()
-    if path is None:
-        pytest.fail("apt-get installed chromium, but no chromium binary is on PATH")
-    return path
+    return debian_browser(CANDIDATES, "chromium")

@@ -13,7 +13,6 @@ import base64
 import json
 import os
 import re
-import shutil
 import socket
 import struct
 import subprocess
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import debian_browser
 
 CANDIDATES = ("/usr/bin/firefox-esr", "firefox-esr", "firefox")
 LISTENING = re.compile(rb"WebDriver BiDi listening on (ws://[\d.]+:(\d+))")
@@ -35,34 +35,9 @@ ENTER = "\ue007"
 TAB = "\ue004"
 
 
-def _found() -> str | None:
-    for candidate in CANDIDATES:
-        path = shutil.which(candidate)
-        if path:
-            return path
-    return None
-
-
 def firefox() -> str:
     """The path of a Firefox binary, installing Debian's firefox-esr when it is missing and we may."""
-    path = _found()
-    if path is not None:
-        return path
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        pytest.fail("the Firefox tests need Firefox: install Debian's package 'firefox-esr'")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-q"], check=True, env=env, capture_output=True, timeout=600)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", "firefox-esr"],
-        check=True,
-        env=env,
-        capture_output=True,
-        timeout=1200,
-    )
-    path = _found()
-    if path is None:
-        pytest.fail("apt-get installed firefox-esr, but no Firefox binary is on PATH")
-    return path
+    return debian_browser(CANDIDATES, "firefox-esr")
 
 
 class WebSocket:
