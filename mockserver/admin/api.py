@@ -23,7 +23,7 @@ from ..faults.model import Fault
 from ..journal.entries import RequestList
 from ..journal.store import Query as JournalQuery
 from ..journal.store import Record, session_of
-from ..runtime import runtime_of as runtime_of  # the admin modules' helper, defined once there
+from ..runtime import runtime_of
 from .access import ADMIN_HEADER, unproven_state_change
 
 PREFIX = "/__admin"

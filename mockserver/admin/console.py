@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ..errors import NoSuchAsset
+from ..http.paths import root_prefix
 from .api import PREFIX
 
 CONSOLE_PATH = f"{PREFIX}/console/"
@@ -43,8 +44,7 @@ def asset(name: str) -> bytes:
 
 def _to_console(request: Request) -> RedirectResponse:
     # Below the app's own root: a Mount or a proxy's root_path puts the app under a prefix.
-    root = request.scope.get("root_path", "").rstrip("/")
-    return RedirectResponse(root + CONSOLE_PATH, status_code=307)
+    return RedirectResponse(root_prefix(request.scope) + CONSOLE_PATH, status_code=307)
 
 
 @router.get("/")

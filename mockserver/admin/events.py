@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from ..runtime import Runtime
+from ..runtime import Runtime, runtime_of
 from . import api
 
 STREAM_SECONDS = 60
@@ -61,7 +61,7 @@ async def changes(runtime: Runtime, *, seconds: float = STREAM_SECONDS) -> Async
 async def events(request: Request) -> StreamingResponse:
     """The change stream (text/event-stream); see the module's docstring."""
     return StreamingResponse(
-        changes(api.runtime_of(request)),
+        changes(runtime_of(request)),
         media_type="text/event-stream",
         headers={"cache-control": "no-store", "x-accel-buffering": "no"},
     )

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from ..errors import ScenarioError, ScenarioRefused
 from ..faults.scenario import read_scenario
+from ..runtime import runtime_of
 from . import api
 
 router = APIRouter(prefix=api.PREFIX, tags=["admin"], dependencies=api.router.dependencies)
@@ -30,7 +31,7 @@ class ScenarioText(BaseModel):
 # checker would send valid-looking YAML and call the 422 a bug). The README documents it.
 @router.post("/scenario", status_code=201, include_in_schema=False)
 async def load_scenario_text(request: Request, scenario: ScenarioText) -> dict[str, Any]:
-    book = api.runtime_of(request).faults
+    book = runtime_of(request).faults
     try:
         specs = read_scenario(scenario.text, scenario.name, max_faults=book.max_faults)
     except ScenarioError as exc:

@@ -20,6 +20,8 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from .paths import root_prefix
+
 DOCS_PATH = "/docs"
 REDOC_PATH = "/redoc"
 ASSETS_PATH = "/docs/assets"
@@ -46,7 +48,7 @@ def add_docs(app: FastAPI) -> None:
     app.mount(ASSETS_PATH, StaticFiles(directory=assets_folder()), name="docs-assets")
 
     async def swagger_ui(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "").rstrip("/")
+        root = root_prefix(request.scope)
         return _offline(get_swagger_ui_html(
             openapi_url=root + openapi_url,
             title=f"{app.title} - Swagger UI",
@@ -57,7 +59,7 @@ def add_docs(app: FastAPI) -> None:
         ))
 
     async def redoc(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "").rstrip("/")
+        root = root_prefix(request.scope)
         return _offline(get_redoc_html(
             openapi_url=root + openapi_url,
             title=f"{app.title} - ReDoc",

@@ -203,7 +203,6 @@ def protocol_class(header_timeout: float, max_header_bytes: int) -> type[Transpo
     return type("MockProtocol", (TransportExposingProtocol,), limits)
 
 
-
 class GracefulServer(uvicorn.Server):
     """uvicorn's server, but SIGTERM and SIGINT (Ctrl+C) are requests to stop, answered with exit status 0;
     `before_shutdown` is called when the stop begins.
